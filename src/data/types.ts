@@ -1,0 +1,87 @@
+/**
+ * The dataset contract every loader returns and the trainer consumes.
+ *
+ * Inputs are one dense Float32Array (n × prod(inputShape), row-major). Labels are kept per task as a
+ * Float32Array of n × width values where NaN marks a missing label: the task's mask is derived from it,
+ * so a sample without a label for one task still trains the others.
+ */
+
+export const TASK_KINDS = ['multiclass', 'binary', 'multilabel', 'regression', 'box'] as const;
+export type TaskKind = (typeof TASK_KINDS)[number];
+
+/** What a dataset knows about one of its tasks. */
+export interface TaskSpec {
+  name: string;
+  kind: TaskKind;
+  /**
+   * Label values per sample: multiclass 1 (the class index), binary 1 (0/1), multilabel = number of
+   * labels (0/1 each), regression = number of outputs, box 4 (x1, y1, x2, y2 in [0, 1]).
+   */
+  width: number;
+  /** multiclass: number of classes. Others: equal to width. */
+  outputSize: number;
+  /** multiclass: class names; multilabel: label names; regression: output names; binary: [negative, positive]. */
+  labelNames?: string[];
+}
+
+export interface Dataset {
+  name: string;
+  /** Shape of one sample's input, e.g. [104] for a table or [28, 28, 1] for an image. */
+  inputShape: number[];
+  n: number;
+  x: Float32Array;
+  tasks: TaskSpec[];
+  /** task name → n × width label values, NaN = missing. */
+  labels: Record<string, Float32Array>;
+}
+
+/** A train/test pair that shares one fitted preprocessing. */
+export interface DatasetSplit {
+  train: Dataset;
+  test: Dataset;
+  /** How raw records become inputs (JSON-serialisable; stored in the model manifest). */
+  preprocessing?: PreprocessingState;
+}
+
+export type FeatureState =
+  | { column: string; type: 'numeric'; mean: number; std: number }
+  | { column: string; type: 'categorical'; categories: string[] };
+
+export interface PreprocessingState {
+  /** Feature columns in input order; categorical ones expand to one-hot blocks. */
+  features: FeatureState[];
+  /** Length of the encoded input vector. */
+  inputSize: number;
+}
+
+/** One raw cell of a record: text from a file, a number from JSON, or null/undefined/''/'?' for missing. */
+export type RawValue = string | number | null | undefined;
+
+/** A raw record keyed by column name (a table row, or a JSON object sent to the server). */
+export type RawRecord = Record<string, RawValue>;
+
+/** How one input column is encoded: numeric → standardized, categorical → one-hot. */
+export interface FeatureSpec {
+  column: string;
+  type: 'numeric' | 'categorical';
+}
+
+/** How one task's labels are read from raw columns (see TaskSpec for the label conventions). */
+export interface TargetSpec {
+  task: string;
+  kind: TaskKind;
+  /** Source columns: 1 for multiclass/binary, one per label for multilabel/regression, 4 for box. */
+  columns: string[];
+  /** binary / multilabel: raw values that mean 1 (others mean 0). Default: the cell must read 0 or 1. */
+  positive?: string[];
+  /** multiclass: class order. Default: the distinct training values, sorted. */
+  classes?: string[];
+  /** Overrides TaskSpec.labelNames. */
+  labelNames?: string[];
+}
+
+/** Input features and task targets of a table. */
+export interface TableSchema {
+  features: FeatureSpec[];
+  targets: TargetSpec[];
+}

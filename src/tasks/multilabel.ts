@@ -1,0 +1,37 @@
+/**
+ * Multilabel classification: one sigmoid output per label, each a binary problem; a missing label
+ * masks only that entry. Metrics are averaged over labels (primary: mean AUC).
+ */
+import { tf } from '../engine/tf.js';
+import type { TaskSpec } from '../data/types.js';
+import { accuracy, auc } from '../eval/metrics.js';
+import { maskedMean } from './masked.js';
+import { sigmoidCrossEntropy } from './sigmoid.js';
+import type { Task } from './types.js';
+
+export function multilabelTask(spec: TaskSpec): Task {
+  const L = spec.width;
+  return {
+    spec, name: spec.name, kind: 'multilabel', headUnits: L, primary: 'auc', higherIsBetter: true,
+    loss: (logits, labels, mask) => tf.tidy(() => maskedMean(sigmoidCrossEntropy(logits, labels), mask)),
+    predict: (logits) => tf.sigmoid(logits),
+    metrics(pred, labels, n) {
+      let aucSum = 0, aucCount = 0, accSum = 0, accCount = 0, entries = 0;
+      for (let j = 0; j < L; j++) {
+        const scores: number[] = [], truth: number[] = [];
+        for (let i = 0; i < n; i++) {
+          const y = labels[i * L + j];
+          if (Number.isNaN(y)) continue;
+          scores.push(pred[i * L + j]);
+          truth.push(y);
+        }
+        entries += truth.length;
+        const a = auc(scores, truth);
+        if (!Number.isNaN(a)) { aucSum += a; aucCount++; }
+        if (truth.length) { accSum += accuracy(scores.map((s) => (s >= 0.5 ? 1 : 0)), truth); accCount++; }
+      }
+      return { auc: aucSum / aucCount, accuracy: accSum / accCount, count: entries };
+    },
+    state: () => ({}),
+  };
+}

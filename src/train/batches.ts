@@ -1,0 +1,76 @@
+/**
+ * Turns a Dataset into training batches. Missing labels (NaN) are split once, up front, into a label
+ * array with 0 in their place and a 0/1 mask, so every batch is two plain copies per task.
+ */
+import { tf, type Tensor } from '../engine/tf.js';
+import type { Dataset } from '../data/types.js';
+
+export interface PreparedTask {
+  name: string;
+  width: number;
+  filled: Float32Array;
+  mask: Float32Array;
+}
+
+export interface PreparedData {
+  n: number;
+  rowSize: number;
+  inputShape: number[];
+  x: Float32Array;
+  tasks: PreparedTask[];
+}
+
+export interface Batch {
+  x: Tensor;
+  labels: Tensor[];
+  masks: Tensor[];
+  size: number;
+}
+
+export function prepare(ds: Dataset, taskNames: string[]): PreparedData {
+  const rowSize = ds.inputShape.reduce((a, b) => a * b, 1);
+  const tasks = taskNames.map((name) => {
+    const spec = ds.tasks.find((t) => t.name === name);
+    if (!spec) throw new Error(`dataset "${ds.name}" has no task "${name}" (it has ${ds.tasks.map((t) => t.name).join(', ')})`);
+    const raw = ds.labels[name];
+    const filled = new Float32Array(raw.length);
+    const mask = new Float32Array(raw.length);
+    for (let i = 0; i < raw.length; i++) {
+      const v = raw[i];
+      if (Number.isNaN(v)) continue;
+      filled[i] = v;
+      mask[i] = 1;
+    }
+    return { name, width: spec.width, filled, mask };
+  });
+  return { n: ds.n, rowSize, inputShape: ds.inputShape, x: ds.x, tasks };
+}
+
+function gatherRows(src: Float32Array, width: number, rows: ArrayLike<number>): Float32Array {
+  const out = new Float32Array(rows.length * width);
+  for (let i = 0; i < rows.length; i++) out.set(src.subarray(rows[i] * width, rows[i] * width + width), i * width);
+  return out;
+}
+
+export function makeBatch(data: PreparedData, rows: ArrayLike<number>): Batch {
+  const b = rows.length;
+  return {
+    size: b,
+    x: tf.tensor(gatherRows(data.x, data.rowSize, rows), [b, ...data.inputShape]),
+    labels: data.tasks.map((t) => tf.tensor2d(gatherRows(t.filled, t.width, rows), [b, t.width])),
+    masks: data.tasks.map((t) => tf.tensor2d(gatherRows(t.mask, t.width, rows), [b, t.width])),
+  };
+}
+
+export function disposeBatch(batch: Batch): void {
+  batch.x.dispose();
+  batch.labels.forEach((t) => t.dispose());
+  batch.masks.forEach((t) => t.dispose());
+}
+
+/** Consecutive slices of `order` of at most `batchSize` rows. */
+export function* batchRows(order: ArrayLike<number>, batchSize: number): Generator<ArrayLike<number>> {
+  for (let start = 0; start < order.length; start += batchSize) {
+    yield Array.prototype.slice.call(order, start, Math.min(start + batchSize, order.length)) as number[];
+  }
+}

@@ -1,0 +1,256 @@
+/**
+ * The training loop. It composes the plug-ins chosen by name — the architecture (a MultiTaskModel),
+ * the tasks (losses, metrics), the loss weighting — and owns only the schedule: seeded batches,
+ * one optimizer step per batch, validation, early stopping, history, checkpoints and resume.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { tf } from '../engine/tf.js';
+import type { Dataset, PreprocessingState } from '../data/types.js';
+import { shuffleIndices } from '../data/split.js';
+import type { MultiTaskModel } from '../models/types.js';
+import type { Metrics, Task } from '../tasks/types.js';
+import { createWeighting } from '../weighting/registry.js';
+import type { Weighting } from '../weighting/types.js';
+import { batchRows, disposeBatch, makeBatch, prepare, type Batch } from './batches.js';
+import { initialEarlyStopping, observeEpoch, type EarlyStoppingState } from './early-stopping.js';
+import { evaluateDataset } from './evaluate.js';
+import { createOptimizer, type OptimizerConfig } from './optimizer.js';
+import { createProgress, type Progress } from './progress.js';
+import { loadCheckpoint, saveCheckpoint, type TrainerState } from './checkpoint.js';
+import { writeFileAtomic } from './atomic.js';
+import { buildManifest, type Manifest } from '../models/manifest.js';
+
+export interface TrainerOptions {
+  epochs: number;
+  batchSize: number;
+  optimizer: OptimizerConfig;
+  /** λ of the L2 penalty λ‖θ‖² on the shared parameters. */
+  l2?: number;
+  weighting?: { method: string; [key: string]: unknown };
+  /** Stop when the validation score has not improved for `patience` epochs; restore the best weights. */
+  earlyStopping?: { patience: number; minDelta?: number } | null;
+  seed: number;
+  /** Folder for history.jsonl and checkpoint/; nothing is written without it. */
+  runDir?: string;
+  /** Save a checkpoint every N epochs (default 1) when runDir is set. */
+  checkpointEvery?: number;
+  progress?: 'auto' | 'bar' | 'lines' | 'silent';
+  label?: string;
+  /** Stored in the checkpoint's manifest. */
+  preprocessing?: PreprocessingState;
+  dataset?: Manifest['dataset'];
+  /** Run at most this many epochs in this call (the run can be resumed later); for tests and time limits. */
+  maxEpochsThisCall?: number;
+  onEpoch?: (record: EpochRecord) => void;
+}
+
+export interface EpochRecord {
+  epoch: number;
+  seconds: number;
+  /** Task weights λ in effect at the end of the epoch. */
+  weights: Record<string, number>;
+  /** Mean training loss per task. */
+  train: Record<string, { loss: number }>;
+  /** Validation loss and metrics per task (when there is a validation set). */
+  val?: Record<string, Metrics>;
+  score?: number;
+  best?: boolean;
+}
+
+export interface FitResult {
+  history: EpochRecord[];
+  bestEpoch: number;
+  stoppedEarly: boolean;
+  /** True when the run reached its last epoch or stopped early (false if cut by maxEpochsThisCall). */
+  finished: boolean;
+}
+
+export class Trainer {
+  readonly model: MultiTaskModel;
+  readonly tasks: Task[];
+  readonly options: TrainerOptions;
+  readonly weighting: Weighting;
+  private optimizer: tf.Optimizer;
+  private history: EpochRecord[] = [];
+  private nextEpoch = 0;
+  private early: EarlyStoppingState = initialEarlyStopping();
+  private bestWeights: tf.Tensor[] | null = null;
+  private stopped = false;
+
+  constructor(model: MultiTaskModel, tasks: Task[], options: TrainerOptions) {
+    this.model = model;
+    this.tasks = tasks;
+    this.options = options;
+    const { method, ...rest } = options.weighting ?? { method: 'ew' };
+    this.weighting = createWeighting(method, { ...rest, taskNames: tasks.map((t) => t.name) });
+    this.optimizer = createOptimizer(options.optimizer);
+  }
+
+  /** Variables the optimizer updates, in a fixed order (optimizer state is restored by position). */
+  private variables(): tf.Variable[] {
+    return [...this.model.trainableVariables(), ...(this.weighting.variables?.() ?? [])];
+  }
+
+  /** One optimizer step on a batch; returns the per-task losses as a [T] tensor (caller disposes). */
+  step(batch: Batch, epoch: number, step: number): tf.Tensor {
+    const l2 = this.options.l2 ?? 0;
+    const shared = this.model.sharedVariables();
+    let taskLosses: tf.Tensor | null = null;
+    const { value, grads } = tf.variableGrads(() => {
+      const { logits } = this.model.forward(batch.x, true);
+      const losses = this.tasks.map((t, i) => t.loss(logits[i], batch.labels[i], batch.masks[i]));
+      taskLosses = tf.keep(tf.stack(losses));
+      let total = this.weighting.combine(losses, { epoch, step });
+      if (l2 > 0 && shared.length) total = tf.add(total, tf.mul(l2, tf.addN(shared.map((v) => tf.sum(tf.square(v))))));
+      return total as tf.Scalar;
+    }, this.variables());
+    this.optimizer.applyGradients(grads);
+    value.dispose();
+    Object.values(grads).forEach((g) => g.dispose());
+    return taskLosses!;
+  }
+
+  /** Restores model, optimizer, weighting and schedule from `<runDir>/checkpoint` (if present). */
+  async resume(): Promise<boolean> {
+    if (!this.options.runDir) throw new Error('resume needs a runDir');
+    const ckpt = loadCheckpoint(this.options.runDir);
+    if (!ckpt) return false;
+    const lm = this.model.layersModel();
+    if (ckpt.modelWeights.length !== lm.weights.length) {
+      throw new Error(`checkpoint has ${ckpt.modelWeights.length} weight tensors, the model ${lm.weights.length}: the config changed since it was saved`);
+    }
+    lm.setWeights(ckpt.modelWeights);
+    ckpt.modelWeights.forEach((t) => t.dispose());
+    if (ckpt.optimizer.length) await this.optimizer.setWeights(ckpt.optimizer);
+    this.weighting.restore?.(ckpt.state.weighting);
+    this.history = ckpt.state.history as EpochRecord[];
+    this.nextEpoch = ckpt.state.epoch + 1;
+    this.early = ckpt.state.early;
+    this.stopped = ckpt.state.stopped;
+    this.bestWeights?.forEach((t) => t.dispose());
+    this.bestWeights = ckpt.best;
+    return true;
+  }
+
+  private snapshotBest(): void {
+    this.bestWeights?.forEach((t) => t.dispose());
+    this.bestWeights = this.model.trainableVariables().map((v) => tf.clone(v));
+  }
+
+  private restoreBest(): void {
+    if (!this.bestWeights) return;
+    this.model.trainableVariables().forEach((v, i) => v.assign(this.bestWeights![i]));
+  }
+
+  private manifest(inputShape: number[]): Manifest {
+    return buildManifest({
+      architecture: this.model.architecture, inputShape, tasks: this.tasks,
+      preprocessing: this.options.preprocessing, dataset: this.options.dataset,
+    });
+  }
+
+  private async checkpoint(epoch: number, inputShape: number[]): Promise<void> {
+    const runDir = this.options.runDir!;
+    const state: TrainerState = {
+      epoch, history: this.history, early: this.early, stopped: this.stopped,
+      weighting: this.weighting.state?.() ?? null, seed: this.options.seed,
+    };
+    await saveCheckpoint(runDir, {
+      model: this.model.layersModel(), manifest: this.manifest(inputShape), optimizer: await this.optimizer.getWeights(),
+      best: this.bestWeights, state,
+    });
+    writeFileAtomic(path.join(runDir, 'history.jsonl'), this.history.map((r) => JSON.stringify(r)).join('\n') + '\n');
+  }
+
+  async fit(train: Dataset, val?: Dataset): Promise<FitResult> {
+    const o = this.options;
+    const names = this.tasks.map((t) => t.name);
+    const data = prepare(train, names);
+    const progress: Progress = createProgress(o.progress ?? 'auto', o.label ?? 'train');
+    const useEarly = !!(o.earlyStopping && val);
+    if (o.runDir) fs.mkdirSync(o.runDir, { recursive: true });
+    let epochsThisCall = 0;
+    const stepsPerEpoch = Math.ceil(data.n / o.batchSize);
+    try {
+      for (let epoch = this.nextEpoch; epoch < o.epochs && !this.stopped; epoch++) {
+        if (o.maxEpochsThisCall !== undefined && epochsThisCall >= o.maxEpochsThisCall) break;
+        const t0 = performance.now();
+        // The order depends only on (seed, epoch), so a resumed run sees the same batches.
+        const order = shuffleIndices(data.n, o.seed * 100003 + epoch);
+        progress.startEpoch(epoch, o.epochs, stepsPerEpoch);
+        let lossSum = tf.zeros([this.tasks.length]);
+        let s = 0;
+        for (const rows of batchRows(order, o.batchSize)) {
+          const batch = makeBatch(data, rows);
+          const losses = this.step(batch, epoch, epoch * stepsPerEpoch + s);
+          disposeBatch(batch);
+          const next = tf.add(lossSum, tf.mul(losses, rows.length));
+          lossSum.dispose();
+          lossSum = next;
+          // Reading a value forces a sync; once every 10 steps is enough for the bar.
+          progress.step(s % 10 === 0 ? (losses.dataSync() as Float32Array).reduce((a, b) => a + b, 0) : undefined);
+          losses.dispose();
+          s++;
+        }
+        const meanLosses = Array.from(lossSum.dataSync()).map((v) => v / data.n);
+        lossSum.dispose();
+        this.weighting.endEpoch?.(meanLosses);
+        const lambda = this.weighting.weights();
+        const record: EpochRecord = {
+          epoch: epoch + 1,
+          seconds: 0,
+          weights: Object.fromEntries(names.map((n, i) => [n, lambda[i]])),
+          train: Object.fromEntries(names.map((n, i) => [n, { loss: meanLosses[i] }])),
+        };
+        if (val) {
+          record.val = evaluateDataset(this.model, this.tasks, val).metrics;
+          if (useEarly) {
+            record.best = observeEpoch(this.early, this.tasks, epoch + 1, record.val, o.earlyStopping!.minDelta ?? 0);
+            record.score = this.early.bestEpoch === epoch + 1 ? this.early.bestScore : undefined;
+            if (record.best) this.snapshotBest();
+            if (this.early.badEpochs >= o.earlyStopping!.patience) this.stopped = true;
+          }
+        }
+        record.seconds = (performance.now() - t0) / 1000;
+        this.history.push(record);
+        this.nextEpoch = epoch + 1;
+        epochsThisCall++;
+        progress.endEpoch(summarise(record, this.tasks));
+        o.onEpoch?.(record);
+        const every = o.checkpointEvery ?? 1;
+        const last = epoch + 1 === o.epochs || this.stopped;
+        if (o.runDir && ((epoch + 1) % every === 0 || last)) await this.checkpoint(epoch, train.inputShape);
+      }
+    } finally {
+      progress.stop();
+    }
+    const finished = this.stopped || this.nextEpoch >= o.epochs;
+    if (finished && useEarly) this.restoreBest();
+    return { history: this.history, bestEpoch: useEarly ? this.early.bestEpoch : this.nextEpoch, stoppedEarly: this.stopped, finished };
+  }
+
+  /** Metrics (and losses) of the current model on a dataset. */
+  evaluate(ds: Dataset): Record<string, Metrics> {
+    return evaluateDataset(this.model, this.tasks, ds).metrics;
+  }
+
+  dispose(): void {
+    this.bestWeights?.forEach((t) => t.dispose());
+    this.bestWeights = null;
+    this.optimizer.dispose();
+  }
+}
+
+function fmt(v: number | undefined): string {
+  if (v === undefined || Number.isNaN(v)) return '-';
+  return Math.abs(v) >= 100 ? v.toFixed(1) : v.toFixed(4);
+}
+
+function summarise(r: EpochRecord, tasks: Task[]): string {
+  const parts = tasks.map((t) => {
+    const val = r.val?.[t.name];
+    return `${t.name}: loss ${fmt(r.train[t.name].loss)}${val ? ` val_${t.primary} ${fmt(val[t.primary])}` : ''}`;
+  });
+  return `${parts.join(' | ')} (${r.seconds.toFixed(1)}s)${r.best ? ' *' : ''}`;
+}
