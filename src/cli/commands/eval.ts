@@ -1,0 +1,20 @@
+/** `mtl eval <run folder>`: test metrics of a finished run's saved models, and Δm% vs its baselines. */
+import type { Command } from 'commander';
+import { initBackend } from '../../engine/backend.js';
+import { formatReport } from '../../eval/report.js';
+import { evaluateRun } from '../../run/evaluate-run.js';
+
+export function registerEval(program: Command): void {
+  program
+    .command('eval')
+    .description('evaluate the saved models of a run folder on its test split')
+    .argument('<run>', 'run folder written by mtl train')
+    .option('-b, --backend <name>', 'wasm | cpu | tensorflow (default: $MTL_BACKEND or wasm)')
+    .option('--data-dir <dir>', 'folder of the built-in datasets')
+    .option('--json', 'print the report as JSON')
+    .action(async (run: string, opts: { backend?: string; dataDir?: string; json?: boolean }) => {
+      await initBackend(opts.backend, (m) => console.error(m));
+      const report = await evaluateRun(run, { dataDir: opts.dataDir });
+      console.log(opts.json ? JSON.stringify(report, null, 2) : formatReport(report));
+    });
+}

@@ -1,0 +1,29 @@
+/** The `mtl` command line: one sub-command per file in ./commands. */
+import { Command } from 'commander';
+import { registerEval } from './commands/eval.js';
+import { registerTrain } from './commands/train.js';
+import { reportError } from './errors.js';
+
+export function buildProgram(): Command {
+  const program = new Command();
+  program
+    .name('mtl')
+    .description('mtljs: multi-task learning on TensorFlow.js')
+    .showHelpAfterError()
+    .exitOverride();
+  registerTrain(program);
+  registerEval(program);
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  try {
+    await buildProgram().parseAsync(argv);
+    return 0;
+  } catch (err) {
+    return reportError(err);
+  }
+}
+
+// Exit explicitly: a threaded wasm backend keeps worker threads alive.
+main(process.argv).then((code) => process.exit(code));

@@ -1,0 +1,31 @@
+/**
+ * Reads a config file (JSON, or YAML for .yaml/.yml) and validates it. Every problem becomes one
+ * UsageError naming the file and the setting, e.g.
+ *   examples/adult.yaml: train.epochs: Too small: expected number to be >0
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import YAML from 'yaml';
+import { configSchema, type ExperimentConfig } from './schema.js';
+import { UsageError } from './errors.js';
+
+export function parseConfig(raw: unknown, source: string): ExperimentConfig {
+  const result = configSchema.safeParse(raw);
+  if (!result.success) {
+    const lines = result.error.issues.map((i) => `  ${i.path.length ? i.path.join('.') : '(top level)'}: ${i.message}`);
+    throw new UsageError(`${source}: invalid config\n${lines.join('\n')}`);
+  }
+  return result.data;
+}
+
+export function readConfigFile(file: string): { config: ExperimentConfig; baseDir: string } {
+  if (!fs.existsSync(file)) throw new UsageError(`config file not found: ${file}`);
+  const text = fs.readFileSync(file, 'utf8');
+  let raw: unknown;
+  try {
+    raw = /\.ya?ml$/i.test(file) ? YAML.parse(text) : JSON.parse(text);
+  } catch (e) {
+    throw new UsageError(`${file}: cannot parse (${(e as Error).message.split('\n')[0]})`);
+  }
+  return { config: parseConfig(raw, file), baseDir: path.dirname(path.resolve(file)) };
+}

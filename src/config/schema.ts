@@ -1,0 +1,91 @@
+/**
+ * The experiment config (JSON or YAML), validated with zod. Every object is strict, so a misspelt key is
+ * an error rather than a silently ignored setting; method names are checked against the registries.
+ */
+import { z } from 'zod';
+import { TASK_KINDS } from '../data/types.js';
+import { DATASET_NAMES } from '../data/loaders/index.js';
+import { architectureNames } from '../models/registry.js';
+import { weightingNames } from '../weighting/registry.js';
+
+const positiveInt = z.number().int().positive();
+const activation = z.enum(['relu', 'tanh', 'elu', 'selu', 'sigmoid', 'linear', 'swish', 'gelu']);
+
+const oneOf = (what: string, names: () => string[]) =>
+  z.string().refine((s) => names().includes(s), { error: (iss) => `unknown ${what} "${String(iss.input)}": choose one of ${names().join(', ')}` });
+
+const csvData = z.strictObject({
+  dataset: z.literal('csv'),
+  /** Training file (or the only file, split by testFraction). */
+  train: z.string(),
+  test: z.string().optional(),
+  testFraction: z.number().gt(0).lt(1).default(0.2),
+  separator: z.string().default(','),
+  header: z.boolean().default(true),
+  columns: z.array(z.string()).optional(),
+  features: z.array(z.strictObject({ column: z.string(), type: z.enum(['numeric', 'categorical']) })).min(1),
+  targets: z.array(z.strictObject({
+    task: z.string(),
+    kind: z.enum(TASK_KINDS, { error: (iss) => `unknown task kind "${String(iss.input)}": choose one of ${TASK_KINDS.join(', ')}` }),
+    columns: z.array(z.string()).min(1),
+    positive: z.array(z.string()).optional(),
+    classes: z.array(z.string()).optional(),
+    labelNames: z.array(z.string()).optional(),
+  })).min(1),
+});
+
+const namedData = z.strictObject({
+  dataset: oneOf('dataset', () => DATASET_NAMES as string[]),
+  dir: z.string().optional(),
+  options: z.strictObject({
+    limit: positiveInt.optional(),
+    testLimit: positiveInt.optional(),
+    seed: z.number().int().nonnegative().optional(),
+    asMultilabel: z.boolean().optional(),
+    flatten: z.boolean().optional(),
+  }).prefault({}),
+});
+
+const encoder = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('mlp'), hidden: z.array(positiveInt).default([64]), activation: activation.default('relu'), dropout: z.number().min(0).lt(1).default(0) }),
+  z.strictObject({
+    type: z.literal('cnn'),
+    conv: z.array(z.strictObject({ filters: positiveInt, kernel: positiveInt, pool: z.boolean().default(false) })).min(1),
+    dense: z.array(positiveInt).default([]),
+    activation: activation.default('relu'),
+    dropout: z.number().min(0).lt(1).default(0),
+  }),
+]);
+
+export const configSchema = z.strictObject({
+  name: z.string().default('experiment'),
+  seed: z.number().int().nonnegative().default(0),
+  backend: z.enum(['wasm', 'cpu', 'tensorflow']).optional(),
+  data: z.union([csvData, namedData]),
+  /** Which tasks to train (default: all of the dataset's) and per-task settings. */
+  tasks: z.record(z.string(), z.strictObject({
+    weight: z.number().nonnegative().default(1),
+    loss: z.enum(['mse', 'l1']).optional(),
+  })).optional(),
+  model: z.strictObject({
+    architecture: oneOf('architecture', architectureNames).default('hps'),
+    encoder: encoder.prefault({ type: 'mlp' }),
+    head: z.strictObject({ hidden: z.array(positiveInt).default([]), activation: activation.default('relu') }).prefault({}),
+  }).prefault({}),
+  train: z.strictObject({
+    epochs: positiveInt.default(10),
+    batchSize: positiveInt.default(128),
+    optimizer: z.enum(['adam', 'sgd', 'momentum']).default('adam'),
+    lr: z.number().positive().default(1e-3),
+    momentum: z.number().min(0).lt(1).optional(),
+    l2: z.number().nonnegative().default(0),
+    validationSplit: z.number().min(0).lt(1).default(0.1),
+    earlyStopping: z.union([z.strictObject({ patience: positiveInt, minDelta: z.number().nonnegative().default(0) }), z.literal(false)]).default({ patience: 3, minDelta: 0 }),
+    weighting: z.looseObject({ method: oneOf('weighting method', weightingNames) }).default({ method: 'fixed' }),
+    checkpointEvery: positiveInt.default(1),
+  }).prefault({}),
+  baselines: z.strictObject({ stl: z.boolean().default(true) }).prefault({}),
+});
+
+export type ExperimentConfig = z.output<typeof configSchema>;
+export type CsvDataConfig = z.output<typeof csvData>;
