@@ -15,7 +15,7 @@ import type { Weighting } from '../weighting/types.js';
 import { batchRows, disposeBatch, makeBatch, prepare, type Batch } from './batches.js';
 import { initialEarlyStopping, observeEpoch, type EarlyStoppingState } from './early-stopping.js';
 import { evaluateDataset } from './evaluate.js';
-import { createOptimizer, type OptimizerConfig } from './optimizer.js';
+import { createOptimizer, optimizerState, restoreOptimizerState, type OptimizerConfig } from './optimizer.js';
 import { createProgress, type Progress } from './progress.js';
 import { loadCheckpoint, saveCheckpoint, type TrainerState } from './checkpoint.js';
 import { writeFileAtomic } from './atomic.js';
@@ -122,7 +122,7 @@ export class Trainer {
     }
     lm.setWeights(ckpt.modelWeights);
     ckpt.modelWeights.forEach((t) => t.dispose());
-    if (ckpt.optimizer.length) await this.optimizer.setWeights(ckpt.optimizer);
+    if (ckpt.optimizer.length) await restoreOptimizerState(this.optimizer, ckpt.optimizer);
     this.weighting.restore?.(ckpt.state.weighting);
     this.history = ckpt.state.history as EpochRecord[];
     this.nextEpoch = ckpt.state.epoch + 1;
@@ -157,7 +157,7 @@ export class Trainer {
       weighting: this.weighting.state?.() ?? null, seed: this.options.seed,
     };
     await saveCheckpoint(runDir, {
-      model: this.model.layersModel(), manifest: this.manifest(inputShape), optimizer: await this.optimizer.getWeights(),
+      model: this.model.layersModel(), manifest: this.manifest(inputShape), optimizer: await optimizerState(this.optimizer),
       best: this.bestWeights, state,
     });
     writeFileAtomic(path.join(runDir, 'history.jsonl'), this.history.map((r) => JSON.stringify(r)).join('\n') + '\n');
@@ -185,7 +185,7 @@ export class Trainer {
           const batch = makeBatch(data, rows);
           const losses = this.step(batch, epoch, epoch * stepsPerEpoch + s);
           disposeBatch(batch);
-          const next = tf.add(lossSum, tf.mul(losses, rows.length));
+          const next = tf.tidy(() => tf.add(lossSum, tf.mul(losses, rows.length)));
           lossSum.dispose();
           lossSum = next;
           // Reading a value forces a sync; once every 10 steps is enough for the bar.
