@@ -35,7 +35,7 @@ const csvData = z.strictObject({
 });
 
 const namedData = z.strictObject({
-  dataset: oneOf('dataset', () => DATASET_NAMES as string[]),
+  dataset: z.enum(DATASET_NAMES as [string, ...string[]]),
   dir: z.string().optional(),
   options: z.strictObject({
     limit: positiveInt.optional(),
@@ -61,7 +61,11 @@ export const configSchema = z.strictObject({
   name: z.string().default('experiment'),
   seed: z.number().int().nonnegative().default(0),
   backend: z.enum(['wasm', 'cpu', 'tensorflow']).optional(),
-  data: z.union([csvData, namedData]),
+  data: z.discriminatedUnion('dataset', [csvData, namedData], {
+    error: (iss) => iss.code === 'invalid_union'
+      ? `unknown dataset "${String((iss.input as { dataset?: unknown } | undefined)?.dataset)}": choose csv or one of ${DATASET_NAMES.join(', ')}`
+      : undefined,
+  }),
   /** Which tasks to train (default: all of the dataset's) and per-task settings. */
   tasks: z.record(z.string(), z.strictObject({
     weight: z.number().nonnegative().default(1),

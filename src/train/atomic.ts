@@ -25,7 +25,10 @@ export function writeFileAtomic(file: string, data: string | Uint8Array): void {
 export async function writeDirAtomic(dir: string, fill: (tmpDir: string) => void | Promise<void>): Promise<void> {
   const parent = path.dirname(dir);
   fs.mkdirSync(parent, { recursive: true });
-  const tmp = path.join(parent, `.${path.basename(dir)}.tmp-${process.pid}-${Date.now()}`);
+  const prefix = `.${path.basename(dir)}.tmp-`;
+  // Leftovers of a writer killed mid-save (one writer per run folder, so none is in use).
+  for (const f of fs.readdirSync(parent)) if (f.startsWith(prefix)) fs.rmSync(path.join(parent, f), { recursive: true, force: true });
+  const tmp = path.join(parent, `${prefix}${process.pid}-${Date.now()}`);
   fs.mkdirSync(tmp);
   await fill(tmp);
   const old = `${dir}.old`;

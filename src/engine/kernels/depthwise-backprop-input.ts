@@ -1,0 +1,60 @@
+/**
+ * DepthwiseConv2dNativeBackpropInput for the wasm backend (which has none): the input gradient of a
+ * depthwise convolution with multiplier M,
+ *   dx[b, h, w, c] = sum_{kh, kw, m, (oh, ow) : oh*sh + kh*dh - padTop = h, ow*sw + kw*dw - padLeft = w} dy[b, oh, ow, c*M + m] * W[kh, kw, c, m],
+ * computed as a transposed convolution: dy is dilated by the stride (zeros inserted), padded so that
+ * output row h sees taps h + padTop - kh*dh, and correlated with the spatially flipped filter by the
+ * wasm DepthwiseConv2dNative kernel on C*M channels (multiplier 1, stride 1, the forward dilation);
+ * the M products of each input channel are then summed.
+ */
+import { tf } from '../tf.js';
+import { asTensor, convInfo, type PadAttr, type Pair, type RoundingAttr } from './kernel-util.js';
+
+/** Zero-inserts dy along height/width so that row oh lands at oh * stride. */
+function dilateByStride(dy: tf.Tensor4D, sh: number, sw: number): tf.Tensor4D {
+  if (sh === 1 && sw === 1) return dy;
+  const [b, oh, ow, ch] = dy.shape;
+  const up = tf.pad(tf.reshape(dy, [b, oh, 1, ow, 1, ch]), [[0, 0], [0, 0], [0, sh - 1], [0, 0], [0, sw - 1], [0, 0]]);
+  return tf.reshape(up, [b, oh * sh, ow * sw, ch]);
+}
+
+/** Pads (negative amounts crop) height/width by top/left, and at the bottom/right to lengths lenH/lenW. */
+function padCropHW(t: tf.Tensor4D, top: number, left: number, lenH: number, lenW: number): tf.Tensor4D {
+  const [b, h, w, ch] = t.shape;
+  const bottom = lenH - top - h;
+  const right = lenW - left - w;
+  let out = t;
+  if (top > 0 || left > 0 || bottom > 0 || right > 0) {
+    out = tf.pad(out, [[0, 0], [Math.max(0, top), Math.max(0, bottom)], [Math.max(0, left), Math.max(0, right)], [0, 0]]);
+  }
+  if (top < 0 || left < 0 || bottom < 0 || right < 0) {
+    out = tf.slice(out, [0, Math.max(0, -top), Math.max(0, -left), 0], [b, lenH, lenW, ch]);
+  }
+  return out;
+}
+
+export const depthwiseBackpropInputKernel: tf.KernelFunc = ({ inputs, backend, attrs }) => {
+  const a = attrs ?? {};
+  const strides = a.strides as Pair;
+  const dilations = (a.dilations as Pair | undefined) ?? 1;
+  const pad = a.pad as PadAttr;
+  const dimRoundingMode = a.dimRoundingMode as RoundingAttr;
+  const inputShape = a.inputShape as [number, number, number, number];
+
+  return tf.tidy(() => {
+    const dy = asTensor(inputs.dy, backend, 'dy') as tf.Tensor4D;
+    const filter = asTensor(inputs.filter, backend, 'filter') as tf.Tensor4D;
+    const [kh, kw, c, m] = filter.shape;
+    const ci = convInfo(inputShape, filter.shape, strides, dilations, pad, dimRoundingMode, true);
+    const [b, h, w] = inputShape;
+    const spanH = (kh - 1) * ci.dilationHeight;
+    const spanW = (kw - 1) * ci.dilationWidth;
+
+    const up = dilateByStride(dy, ci.strideHeight, ci.strideWidth);
+    const framed = padCropHW(up, spanH - ci.padInfo.top, spanW - ci.padInfo.left, h + spanH, w + spanW);
+    const flipped = tf.reshape(tf.reverse(filter, [0, 1]), [kh, kw, c * m, 1]) as tf.Tensor4D;
+    const dilation: [number, number] = [ci.dilationHeight, ci.dilationWidth];
+    const full = tf.depthwiseConv2d(framed, flipped, 1, 'valid', 'NHWC', dilation); // [B, H, W, C*M]
+    return m === 1 ? full : tf.sum(tf.reshape(full, [b, h, w, c, m]), 4);
+  });
+};
