@@ -11,9 +11,12 @@ import { labelledRows, maskedMean } from './masked.js';
 import type { Task } from './types.js';
 
 export function smoothL1(diff: tf.Tensor, beta: number): tf.Tensor {
+  // Written with min() rather than where(a < β, …): the comparison op has no gradient in tfjs.
+  // With m = min(|d|, β): 0.5·m²/β + (|d| − m) equals both branches of the definition.
   return tf.tidy(() => {
     const a = tf.abs(diff);
-    return tf.where(tf.less(a, beta), tf.div(tf.mul(0.5, tf.square(a)), beta), tf.sub(a, 0.5 * beta));
+    const m = tf.minimum(a, beta);
+    return tf.add(tf.div(tf.mul(0.5, tf.square(m)), beta), tf.sub(a, m));
   });
 }
 

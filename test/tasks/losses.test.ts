@@ -70,3 +70,26 @@ describe('task losses (hand-worked) and missing labels', () => {
     expect(m.accuracy).toBe(1);
   });
 });
+
+describe('task losses are differentiable', () => {
+  it('every kind has a gradient w.r.t. its logits', () => {
+    const kinds: TaskSpec[] = [
+      { name: 'm', kind: 'multiclass', width: 1, outputSize: 3 },
+      { name: 'b', kind: 'binary', width: 1, outputSize: 1 },
+      { name: 'r', kind: 'regression', width: 2, outputSize: 2 },
+      { name: 'x', kind: 'box', width: 4, outputSize: 4 },
+      { name: 'l', kind: 'multilabel', width: 2, outputSize: 2 },
+    ];
+    for (const spec of kinds) {
+      const task = createTask(spec);
+      const logits = tf.tensor2d([[0.3, -0.2, 0.1, 0.5].slice(0, task.headUnits), [1, 2, 3, 4].slice(0, task.headUnits)]);
+      const labels = tf.tensor2d(spec.kind === 'multiclass' ? [[2], [0]] : spec.kind === 'box' ? [[0.1, 0.2, 0.6, 0.9], [0.3, 0.3, 0.5, 0.5]] : [[1, 0].slice(0, spec.width), [0, 1].slice(0, spec.width)]);
+      const mask = tf.onesLike(labels);
+      const g = tf.grad((l: tf.Tensor) => task.loss(l, labels, mask))(logits);
+      const values = Array.from(g.dataSync());
+      expect(values.every(Number.isFinite)).toBe(true);
+      expect(values.some((v) => v !== 0)).toBe(true);
+      tf.dispose([logits, labels, mask, g]);
+    }
+  });
+});
