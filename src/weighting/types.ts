@@ -1,7 +1,12 @@
 /**
- * Loss weighting: turns the per-task losses of a step into the scalar that is differentiated.
- * A method may keep state across steps and epochs (DWA's loss history) and may own trainable
- * variables (uncertainty weighting's log-variances) that the trainer optimises with the model.
+ * Loss weighting: how the per-task losses of a step become what is differentiated.
+ *
+ * Loss-space methods (EW, fixed, UW, DWA, RLW, GLS, IMTL-L) only implement `combine`. Methods that look
+ * at per-task gradients (GradNorm, DB-MTL) implement `combineGradients`: the trainer then takes the
+ * gradient of each task's term (`terms`, default λ_t·L_t) with respect to the shared parameters and
+ * passes the T×P matrix to the method, which returns the shared update direction. A method may keep
+ * state across steps and epochs, own trainable variables (optimised with the model), and observe the
+ * losses after each optimizer step (FAMO).
  */
 import type { Tensor, tf } from '../engine/tf.js';
 
@@ -14,12 +19,27 @@ export interface Weighting {
   readonly name: string;
   /** The objective for this step; called inside the gradient tape. `losses` are scalars, task order. */
   combine(losses: Tensor[], ctx: WeightingContext): Tensor;
+  /**
+   * The per-task terms whose sum is the objective (gradient mode differentiates each separately).
+   * Default: λ_t · L_t with λ = weights(). Called inside the gradient tape.
+   */
+  terms?(losses: Tensor[], ctx: WeightingContext): Tensor[];
   /** Current task weights λ (for the history file). */
   weights(): number[];
   /** Called after each epoch with the mean training loss of each task. */
   endEpoch?(meanLosses: number[]): void;
-  /** Trainable variables owned by the method. */
+  /** Trainable variables owned by the method (optimised with the model in loss-space mode). */
   variables?(): tf.Variable[];
+  /**
+   * Gradient-space methods: G[t] is the gradient of terms[t] w.r.t. the shared parameters (flattened),
+   * `losses` the step's raw task losses. Returns the shared update direction (length P).
+   */
+  combineGradients?(G: Float32Array[], losses: number[], ctx: WeightingContext): Float32Array;
+  /**
+   * Called after the optimizer step with the losses the step started from and a function that
+   * re-evaluates the task losses on the same batch (one extra forward pass, only if called).
+   */
+  afterStep?(lossesBefore: number[], lossesAfter: () => number[], ctx: WeightingContext): void;
   /** JSON-serialisable state for checkpoints, and its restoration. */
   state?(): unknown;
   restore?(state: unknown): void;
@@ -29,6 +49,8 @@ export interface WeightingOptions {
   taskNames: string[];
   /** Given λ per task (for `fixed`). */
   weights?: Record<string, number> | number[];
+  /** Seed for stochastic methods (RLW). */
+  seed?: number;
   [key: string]: unknown;
 }
 
