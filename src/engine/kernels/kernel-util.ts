@@ -1,7 +1,7 @@
 /**
  * Helpers shared by the JS-composed wasm training kernels: turning a kernel's TensorInfo inputs into
- * engine Tensors (so a kernel can be written with ordinary tf ops), reading conv attributes, and
- * extracting the strided input patches a convolution's filter gradient sums over.
+ * engine Tensors (so a kernel can be written with ordinary tf ops), conv geometry, and computing a
+ * filter gradient as a correlation with dy (which runs on the wasm backend's fast conv kernels).
  */
 import { tf } from '../tf.js';
 
@@ -58,49 +58,35 @@ export function withOutSize(ci: Conv2DInfo, dyShape: number[]): Conv2DInfo {
   return { ...ci, outHeight: dyShape[1], outWidth: dyShape[2] };
 }
 
-/**
- * Pads the NHWC input `x` so that every patch position of the convolution lies inside it: the forward
- * padding on top/left, and at the bottom/right exactly what the last output row/column reads (zeros
- * beyond the input behave like the reference kernels' bounds checks; unread trailing rows are never
- * touched by the strided slices).
- */
-export function padForPatches(x: tf.Tensor4D, ci: Conv2DInfo): tf.Tensor4D {
-  const top = ci.padInfo.top;
-  const left = ci.padInfo.left;
-  const needH = (ci.outHeight - 1) * ci.strideHeight + (ci.filterHeight - 1) * ci.dilationHeight + 1;
-  const needW = (ci.outWidth - 1) * ci.strideWidth + (ci.filterWidth - 1) * ci.dilationWidth + 1;
-  const bottom = Math.max(0, needH - (x.shape[1] + top));
-  const right = Math.max(0, needW - (x.shape[2] + left));
-  if (top === 0 && left === 0 && bottom === 0 && right === 0) return x;
-  return tf.pad(x, [[0, 0], [top, bottom], [left, right], [0, 0]]);
-}
+export type ConvAtTaps = (input: tf.Tensor4D, pad: tf.backend_util.ExplicitPadding, strides: [number, number], dilations: [number, number]) => tf.Tensor4D;
 
 /**
- * The input values filter tap (kh, kw) meets at every output position: `xPadded[:, kh*dh + oh*sh,
- * kw*dw + ow*sw, :]` for all (oh, ow), shape [batch, outHeight, outWidth, channels].
+ * A convolution's filter gradient is itself a correlation, with dy as the filter:
+ *   g[., kh, kw, .] = sum_{oh, ow} xt[., kh*dh + oh*sh - padTop, kw*dw + ow*sw - padLeft, .] * dy[oh, ow, ...].
+ * Given `xt` (spatial axes 1 and 2, laid out by the caller so that `conv` contracts the right axes) this
+ * frames it (forward padding on top/left, bottom/right padded or cropped so that exactly the filter
+ * taps come out) and runs `conv` as a correlation whose stride is the forward dilation and whose
+ * dilation is the forward stride (tfjs allows only one of them above 1, so when both are, the
+ * dilated taps are cut out of a stride-1 result). Returns [., filterHeight, filterWidth, .].
  */
-export function patchAt(xPadded: tf.Tensor4D, ci: Conv2DInfo, kh: number, kw: number): tf.Tensor4D {
-  const h0 = kh * ci.dilationHeight;
-  const w0 = kw * ci.dilationWidth;
-  const [b, , , c] = xPadded.shape;
-  const hEnd = h0 + (ci.outHeight - 1) * ci.strideHeight + 1;
-  const wEnd = w0 + (ci.outWidth - 1) * ci.strideWidth + 1;
-  if (ci.strideHeight === 1 && ci.strideWidth === 1) {
-    return tf.slice(xPadded, [0, h0, w0, 0], [b, hEnd - h0, wEnd - w0, c]);
+export function correlateAtTaps(xt: tf.Tensor4D, ci: Conv2DInfo, conv: ConvAtTaps): tf.Tensor4D {
+  const s: [number, number] = [ci.strideHeight, ci.strideWidth];
+  const d: [number, number] = [ci.dilationHeight, ci.dilationWidth];
+  const k = [ci.filterHeight, ci.filterWidth];
+  const o = [ci.outHeight, ci.outWidth];
+  const before = [ci.padInfo.top, ci.padInfo.left];
+  // Length each spatial axis must have: the last tap's offset plus the span of the dy "filter".
+  const need = [0, 1].map((i) => (k[i] - 1) * d[i] + (o[i] - 1) * s[i] + 1);
+  const after = [0, 1].map((i) => need[i] - before[i] - xt.shape[i + 1]);
+  let input = xt;
+  if (after[0] < 0 || after[1] < 0) {
+    const [n, h, w, c] = xt.shape;
+    input = tf.slice(xt, [0, 0, 0, 0], [n, h + Math.min(0, after[0]), w + Math.min(0, after[1]), c]);
   }
-  return tf.stridedSlice(xPadded, [0, h0, w0, 0], [b, hEnd, wEnd, c], [1, ci.strideHeight, ci.strideWidth, 1]) as tf.Tensor4D;
-}
-
-/**
- * im2col working sets are `batch * outH * outW * filterH * filterW * channels` floats; above this many
- * the batch is processed in chunks (partial gradients are summed) to bound peak memory.
- */
-export const MAX_PATCH_ELEMENTS = 1 << 24;
-
-/** Batch ranges [start, size) whose im2col matrices stay under MAX_PATCH_ELEMENTS. */
-export function batchChunks(batch: number, elementsPerExample: number): Array<[number, number]> {
-  const per = Math.max(1, Math.floor(MAX_PATCH_ELEMENTS / Math.max(1, elementsPerExample)));
-  const chunks: Array<[number, number]> = [];
-  for (let s = 0; s < batch; s += per) chunks.push([s, Math.min(per, batch - s)]);
-  return chunks;
+  const pad: tf.backend_util.ExplicitPadding = [[0, 0], [before[0], Math.max(0, after[0])], [before[1], Math.max(0, after[1])], [0, 0]];
+  const ones = (p: [number, number]) => p[0] === 1 && p[1] === 1;
+  if (ones(s)) return conv(input, pad, d, [1, 1]);
+  if (ones(d)) return conv(input, pad, [1, 1], s);
+  const full = conv(input, pad, [1, 1], s);
+  return tf.stridedSlice(full, [0, 0, 0, 0], full.shape, [1, d[0], d[1], 1]) as tf.Tensor4D;
 }
