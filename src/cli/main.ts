@@ -1,5 +1,6 @@
 /** The `mtl` command line: one sub-command per file in ./commands. */
 import { Command } from 'commander';
+import { registerCompare } from './commands/compare.js';
 import { registerEval } from './commands/eval.js';
 import { registerTrain } from './commands/train.js';
 import { reportError } from './errors.js';
@@ -13,6 +14,7 @@ export function buildProgram(): Command {
     .exitOverride();
   registerTrain(program);
   registerEval(program);
+  registerCompare(program);
   return program;
 }
 

@@ -7,6 +7,7 @@ import { TASK_KINDS } from '../data/types.js';
 import { DATASET_NAMES } from '../data/loaders/index.js';
 import { architectureNames } from '../models/registry.js';
 import { weightingNames } from '../weighting/registry.js';
+import { aggregatorNames } from '../aggregators/index.js';
 
 const positiveInt = z.number().int().positive();
 const activation = z.enum(['relu', 'tanh', 'elu', 'selu', 'sigmoid', 'linear', 'swish', 'gelu']);
@@ -86,6 +87,11 @@ export const configSchema = z.strictObject({
     validationSplit: z.number().min(0).lt(1).default(0.1),
     earlyStopping: z.union([z.strictObject({ patience: positiveInt, minDelta: z.number().nonnegative().default(0) }), z.literal(false)]).default({ patience: 3, minDelta: 0 }),
     weighting: z.looseObject({ method: oneOf('weighting method', weightingNames) }).default({ method: 'fixed' }),
+    /** Gradient aggregation of per-task gradients (PCGrad, MGDA, …); none = plain weighted sum of losses. */
+    aggregator: z.looseObject({
+      method: oneOf('aggregator', aggregatorNames),
+      mode: z.enum(['param', 'rep']).default('param'),
+    }).optional(),
     checkpointEvery: positiveInt.default(1),
   }).prefault({}),
   baselines: z.strictObject({ stl: z.boolean().default(true) }).prefault({}),

@@ -29,6 +29,8 @@ export function hardSharing(ctx: ArchitectureContext, config: HpsConfig): MultiT
       const logits = heads.map((h) => h.apply(representation, { training }) as import('@tensorflow/tfjs-core').Tensor);
       return { logits, representation };
     },
+    encode: (x, training) => encoder.apply(x, { training }) as import('@tensorflow/tfjs-core').Tensor,
+    decode: (rep, training) => heads.map((h) => h.apply(rep, { training }) as import('@tensorflow/tfjs-core').Tensor),
     sharedVariables: () => variablesOf(encoder),
     taskVariables: (task) => variablesOf(heads[taskNames.indexOf(task)]),
     trainableVariables: () => [...variablesOf(encoder), ...heads.flatMap(variablesOf)],

@@ -17,6 +17,12 @@ export interface MultiTaskModel {
   readonly architecture: string;
   readonly taskNames: string[];
   forward(x: Tensor, training: boolean): ForwardResult;
+  /**
+   * Architectures with one shared representation split the forward pass in two, so gradient methods
+   * can work on representation gradients (rep-grad): forward = decode(encode(x)).
+   */
+  encode?(x: Tensor, training: boolean): Tensor;
+  decode?(representation: Tensor, training: boolean): Tensor[];
   /** Parameters used by every task. */
   sharedVariables(): tf.Variable[];
   /** Parameters used by one task only. */

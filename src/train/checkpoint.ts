@@ -19,6 +19,8 @@ export interface TrainerState {
   early: EarlyStoppingState;
   stopped: boolean;
   weighting: unknown;
+  /** State of a stateful gradient aggregator (JSON). */
+  aggregator?: unknown;
   seed: number;
 }
 

@@ -19,6 +19,9 @@ import { createOptimizer, optimizerState, restoreOptimizerState, type OptimizerC
 import { createProgress, type Progress } from './progress.js';
 import { loadCheckpoint, saveCheckpoint, type TrainerState } from './checkpoint.js';
 import { writeFileAtomic } from './atomic.js';
+import { aggregate } from '../aggregators/index.js';
+import type { WeightingContext } from '../weighting/types.js';
+import { batchLosses, gradientStep, type DirectionFn, type GradientMode } from './gradient-step.js';
 import { buildManifest, type Manifest } from '../models/manifest.js';
 
 export interface TrainerOptions {
@@ -28,6 +31,11 @@ export interface TrainerOptions {
   /** λ of the L2 penalty λ‖θ‖² on the shared parameters. */
   l2?: number;
   weighting?: { method: string; [key: string]: unknown };
+  /**
+   * Combine per-task gradients with a gradient-aggregation method (PCGrad, MGDA, …), on the shared
+   * parameters (`param`, default) or on the shared representation (`rep`).
+   */
+  aggregator?: { method: string; mode?: GradientMode; [key: string]: unknown } | null;
   /** Stop when the validation score has not improved for `patience` epochs; restore the best weights. */
   earlyStopping?: { patience: number; minDelta?: number } | null;
   seed: number;
@@ -72,6 +80,9 @@ export class Trainer {
   readonly options: TrainerOptions;
   readonly weighting: Weighting;
   private optimizer: tf.Optimizer;
+  private readonly sharedSet: Set<tf.Variable>;
+  /** Persistent state of stateful aggregators (GradVac's targets). */
+  private aggregatorState: Record<string, unknown> = {};
   private history: EpochRecord[] = [];
   private nextEpoch = 0;
   private early: EarlyStoppingState = initialEarlyStopping();
@@ -85,6 +96,10 @@ export class Trainer {
     const { method, ...rest } = options.weighting ?? { method: 'ew' };
     this.weighting = createWeighting(method, { ...rest, taskNames: tasks.map((t) => t.name) });
     this.optimizer = createOptimizer(options.optimizer);
+    this.sharedSet = new Set(model.sharedVariables());
+    if (options.aggregator && this.weighting.combineGradients) {
+      throw new Error(`weighting "${this.weighting.name}" works on gradients itself; it cannot be combined with aggregator "${options.aggregator.method}"`);
+    }
   }
 
   /** Variables the optimizer updates, in a fixed order (optimizer state is restored by position). */
@@ -92,8 +107,59 @@ export class Trainer {
     return [...this.model.trainableVariables(), ...(this.weighting.variables?.() ?? [])];
   }
 
+  /** Whether steps differentiate each task separately (an aggregator or a gradient-space weighting). */
+  get gradientMode(): GradientMode | null {
+    if (this.options.aggregator) return this.options.aggregator.mode ?? 'param';
+    return this.weighting.combineGradients ? 'param' : null;
+  }
+
+  private direction(step: number, ctx: WeightingContext): DirectionFn {
+    const agg = this.options.aggregator;
+    if (agg) {
+      const { method, mode: _mode, ...options } = agg;
+      // Stochastic methods get a seed per step, so a resumed run draws what the uninterrupted one drew.
+      return (G) => aggregate(method, G, { ...options, seed: this.options.seed * 1_000_003 + step, state: this.aggregatorState });
+    }
+    if (this.weighting.combineGradients) return (G, losses) => this.weighting.combineGradients!(G, losses, ctx);
+    return (G) => aggregate('sum', G);
+  }
+
   /** One optimizer step on a batch; returns the per-task losses as a [T] tensor (caller disposes). */
   step(batch: Batch, epoch: number, step: number): tf.Tensor {
+    const mode = this.gradientMode;
+    const ctx = { epoch, step };
+    const losses = mode ? this.gradientSpaceStep(batch, ctx, mode) : this.lossSpaceStep(batch, ctx);
+    if (this.weighting.afterStep) {
+      const before = Array.from(losses.dataSync());
+      this.weighting.afterStep(before, () => batchLosses(this.model, this.tasks, batch), ctx);
+    }
+    return losses;
+  }
+
+  private gradientSpaceStep(batch: Batch, ctx: WeightingContext, mode: GradientMode): tf.Tensor {
+    const { grads, losses } = gradientStep({
+      model: this.model, tasks: this.tasks, weighting: this.weighting, batch, ctx, mode, direction: this.direction(ctx.step, ctx),
+    });
+    const l2 = this.options.l2 ?? 0;
+    const named: tf.NamedTensorMap = {};
+    for (const v of this.model.trainableVariables()) {
+      let g = grads.get(v);
+      if (!g) continue;
+      // d/dθ λ‖θ‖² = 2λθ on the shared parameters, added after aggregation (it is not a task's gradient).
+      if (l2 > 0 && this.sharedSet.has(v)) {
+        const withL2 = tf.tidy(() => tf.add(g!, tf.mul(2 * l2, v)));
+        g.dispose();
+        g = withL2;
+      }
+      named[v.name] = g;
+    }
+    this.optimizer.applyGradients(named);
+    Object.values(named).forEach((g) => g.dispose());
+    return losses;
+  }
+
+  private lossSpaceStep(batch: Batch, ctx: WeightingContext): tf.Tensor {
+    const { epoch, step } = ctx;
     const l2 = this.options.l2 ?? 0;
     const shared = this.model.sharedVariables();
     let taskLosses: tf.Tensor | null = null;
@@ -124,6 +190,7 @@ export class Trainer {
     ckpt.modelWeights.forEach((t) => t.dispose());
     if (ckpt.optimizer.length) await restoreOptimizerState(this.optimizer, ckpt.optimizer);
     this.weighting.restore?.(ckpt.state.weighting);
+    this.aggregatorState = (ckpt.state.aggregator as Record<string, unknown> | undefined) ?? {};
     this.history = ckpt.state.history as EpochRecord[];
     this.nextEpoch = ckpt.state.epoch + 1;
     this.early = ckpt.state.early;
@@ -154,7 +221,7 @@ export class Trainer {
     const runDir = this.options.runDir!;
     const state: TrainerState = {
       epoch, history: this.history, early: this.early, stopped: this.stopped,
-      weighting: this.weighting.state?.() ?? null, seed: this.options.seed,
+      weighting: this.weighting.state?.() ?? null, aggregator: this.aggregatorState, seed: this.options.seed,
     };
     await saveCheckpoint(runDir, {
       model: this.model.layersModel(), manifest: this.manifest(inputShape), optimizer: await optimizerState(this.optimizer),

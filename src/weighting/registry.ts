@@ -1,10 +1,26 @@
 /** Loss-weighting methods by name. A new method = one file + one line here. */
+import { dbMtlWeighting } from './db-mtl.js';
+import { dwaWeighting } from './dwa.js';
+import { famoWeighting } from './famo.js';
 import { equalWeighting, fixedWeighting } from './fixed.js';
+import { geometricWeighting } from './gls.js';
+import { gradNormWeighting } from './gradnorm.js';
+import { imtlLossWeighting } from './imtl-l.js';
+import { randomWeighting } from './rlw.js';
+import { uncertaintyWeighting } from './uw.js';
 import type { Weighting, WeightingFactory, WeightingOptions } from './types.js';
 
 const WEIGHTINGS: Record<string, WeightingFactory> = {
   ew: equalWeighting,
   fixed: (o) => fixedWeighting(o),
+  uw: uncertaintyWeighting,
+  dwa: dwaWeighting,
+  rlw: randomWeighting,
+  gls: geometricWeighting,
+  'imtl-l': imtlLossWeighting,
+  gradnorm: gradNormWeighting,
+  'db-mtl': dbMtlWeighting,
+  famo: famoWeighting,
 };
 
 export function weightingNames(): string[] {

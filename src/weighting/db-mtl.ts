@@ -1,0 +1,62 @@
+/**
+ * DB-MTL — dual-balancing multi-task learning (Lin et al., "Dual-Balancing for Multi-Task Learning",
+ * 2023, arXiv:2308.12029). Gradient-space.
+ *
+ * Loss-scale balancing: each task's term is log(L_t + 1e-8), so G_t = ∇θ log L_t.
+ * Gradient-magnitude balancing (Algorithm 1), at step k = 1, 2, …:
+ *   ĝ_t ← β_k·ĝ_t + (1 − β_k)·G_t,   β_k = β / k^σ,   ĝ_t initialised to 0 (no bias correction)
+ *   d = Σ_t (max_i ‖ĝ_i‖ / (‖ĝ_t‖ + 1e-8))·ĝ_t
+ * as in the paper's algorithm and the authors' LibMTL code (buffer starts at zero, so the first steps
+ * are shrunk by (1 − β)). Options: `beta` (0.9), `betaSigma` (σ, 0 = constant β).
+ * Reported weights: max_i ‖ĝ_i‖/‖ĝ_t‖ of the last step (1 before the first).
+ */
+import { tf } from '../engine/tf.js';
+import type { Weighting, WeightingOptions } from './types.js';
+import { decodeF32, encodeF32, norm, numberOption, numbersField, stateObject } from './util.js';
+
+export function dbMtlWeighting(options: WeightingOptions): Weighting {
+  const T = options.taskNames.length;
+  const beta = numberOption(options, 'beta', 0.9, 'db-mtl');
+  const sigma = numberOption(options, 'betaSigma', 0, 'db-mtl');
+  if (beta < 0 || beta >= 1) throw new Error('db-mtl weighting: beta must be in [0, 1)');
+  let step = 0;
+  let buf: Float32Array[] | null = null;
+  let alpha = new Array<number>(T).fill(1);
+  const terms = (losses: tf.Tensor[]) => losses.map((l) => tf.log(tf.add(l, 1e-8)));
+  return {
+    name: 'db-mtl',
+    terms,
+    combine: (losses) => tf.tidy(() => tf.addN(terms(losses))),
+    weights: () => [...alpha],
+    combineGradients(G) {
+      if (G.length !== T) throw new Error(`db-mtl weighting: expected ${T} gradients, got ${G.length}`);
+      const P = G[0]!.length;
+      if (!buf || buf[0]!.length !== P) buf = G.map(() => new Float32Array(P));
+      step++;
+      const b = beta / step ** sigma;
+      G.forEach((g, t) => {
+        const h = buf![t]!;
+        for (let j = 0; j < P; j++) h[j] = b * h[j]! + (1 - b) * g[j]!;
+      });
+      const u = buf.map(norm);
+      const uMax = Math.max(...u);
+      alpha = u.map((x) => uMax / (x + 1e-8));
+      const d = new Float32Array(P);
+      buf.forEach((h, t) => {
+        const a = alpha[t]!;
+        for (let j = 0; j < P; j++) d[j]! += a * h[j]!;
+      });
+      return d;
+    },
+    state: () => ({ step, weights: [...alpha], buffers: buf ? buf.map(encodeF32) : null }),
+    restore(state) {
+      const s = stateObject(state, 'db-mtl');
+      if (typeof s.step !== 'number') throw new Error('db-mtl weighting: checkpoint state "step" must be a number');
+      step = s.step;
+      alpha = numbersField(s, 'weights', T, 'db-mtl');
+      if (s.buffers == null) buf = null;
+      else if (Array.isArray(s.buffers) && s.buffers.length === T && s.buffers.every((x) => typeof x === 'string')) buf = s.buffers.map(decodeF32);
+      else throw new Error(`db-mtl weighting: checkpoint state "buffers" must be ${T} base64 strings`);
+    },
+  };
+}
