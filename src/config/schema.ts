@@ -76,6 +76,8 @@ export const configSchema = z.strictObject({
     architecture: oneOf('architecture', architectureNames).default('hps'),
     encoder: encoder.prefault({ type: 'mlp' }),
     head: z.strictObject({ hidden: z.array(positiveInt).default([]), activation: activation.default('relu') }).prefault({}),
+    /** Architecture-specific settings (number of experts, cross-stitch init, …), checked by the architecture. */
+    options: z.record(z.string(), z.unknown()).default({}),
   }).prefault({}),
   train: z.strictObject({
     epochs: positiveInt.default(10),

@@ -79,7 +79,8 @@ export async function trainModel(args: {
     const spec = fit.tasks.find((t) => t.name === name)!;
     return createTask(spec, { loss: config.tasks?.[name]?.loss }, { values: fit.labels[name], n: fit.n });
   });
-  const model = buildModel(config.model.architecture, { inputShape: fit.inputShape, tasks, seed: config.seed }, config.model as Record<string, unknown>);
+  const { options: archOptions, ...modelConfig } = config.model;
+  const model = buildModel(config.model.architecture, { inputShape: fit.inputShape, tasks, seed: config.seed }, { ...modelConfig, ...archOptions });
   const { method, ...weightingRest } = config.train.weighting;
   const weights = Object.fromEntries(taskNames.map((t) => [t, config.tasks?.[t]?.weight ?? 1]));
   const dataset = 'features' in config.data ? { name: 'csv' } : { name: config.data.dataset, options: config.data.options };

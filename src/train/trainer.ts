@@ -51,6 +51,11 @@ export interface TrainerOptions {
   /** Run at most this many epochs in this call (the run can be resumed later); for tests and time limits. */
   maxEpochsThisCall?: number;
   onEpoch?: (record: EpochRecord) => void;
+  /**
+   * Extra terms added to the objective inside the gradient tape, e.g. EWC's Fisher penalty or LwF's
+   * distillation loss. Each gets the batch and the forward logits and returns a scalar.
+   */
+  penalties?: ((batch: Batch, logits: tf.Tensor[]) => tf.Tensor)[];
 }
 
 export interface EpochRecord {
@@ -153,9 +158,32 @@ export class Trainer {
       }
       named[v.name] = g;
     }
+    this.addPenaltyGradients(batch, named);
     this.optimizer.applyGradients(named);
     Object.values(named).forEach((g) => g.dispose());
     return losses;
+  }
+
+  /** Penalties are not a task's gradient: their gradient is added after aggregation, like L2. */
+  private addPenaltyGradients(batch: Batch, named: tf.NamedTensorMap): void {
+    const penalties = this.options.penalties ?? [];
+    if (!penalties.length) return;
+    const vars = this.model.trainableVariables();
+    const { value, grads } = tf.variableGrads(() => {
+      const { logits } = this.model.forward(batch.x, true);
+      return tf.addN(penalties.map((p) => p(batch, logits))) as tf.Scalar;
+    }, vars);
+    value.dispose();
+    for (const v of vars) {
+      const g = grads[v.name];
+      if (!g) continue;
+      if (named[v.name]) {
+        const sum = tf.add(named[v.name], g);
+        named[v.name].dispose();
+        g.dispose();
+        named[v.name] = sum;
+      } else named[v.name] = g;
+    }
   }
 
   private lossSpaceStep(batch: Batch, ctx: WeightingContext): tf.Tensor {
@@ -168,6 +196,7 @@ export class Trainer {
       const losses = this.tasks.map((t, i) => t.loss(logits[i], batch.labels[i], batch.masks[i]));
       taskLosses = tf.keep(tf.stack(losses));
       let total = this.weighting.combine(losses, { epoch, step });
+      for (const p of this.options.penalties ?? []) total = tf.add(total, p(batch, logits));
       if (l2 > 0 && shared.length) total = tf.add(total, tf.mul(l2, tf.addN(shared.map((v) => tf.sum(tf.square(v))))));
       return total as tf.Scalar;
     }, this.variables());

@@ -68,3 +68,17 @@ describe('per-task gradients', () => {
     }
   });
 });
+
+describe('penalties', () => {
+  it('a penalty λ‖θ_shared‖² equals the built-in L2, in loss space and in gradient space', async () => {
+    for (const aggregator of [null, { method: 'sum' }]) {
+      const builtIn = trainer({ l2: 1e-2, aggregator });
+      const viaPenalty = trainer({ l2: 0, aggregator });
+      const shared = viaPenalty.model.sharedVariables();
+      (viaPenalty.options as TrainerOptions).penalties = [() => tf.mul(1e-2, tf.addN(shared.map((v) => tf.sum(tf.square(v)))))];
+      await builtIn.fit(ds);
+      await viaPenalty.fit(ds);
+      expectClose(weights(viaPenalty), weights(builtIn), 1e-5);
+    }
+  });
+});
