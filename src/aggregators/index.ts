@@ -1,0 +1,81 @@
+/**
+ * Gradient aggregation methods by name. A new method = one file + one line in AGGREGATORS.
+ * `aggregate` validates the input (T ≥ 1 rows of equal length, finite values; a clear Error naming
+ * the method otherwise) and returns the gradient itself when T = 1 (single-task training: nothing to
+ * aggregate — without it Nash-MTL would return g/‖g‖ and CAGrad g(1+c)/(1+c²)).
+ */
+import { alignedMtl } from './aligned-mtl.js';
+import { cagrad } from './cagrad.js';
+import { graddrop } from './graddrop.js';
+import { gradvac } from './gradvac.js';
+import { imtlG } from './imtl-g.js';
+import { gramian } from './linalg.js';
+import { mgda } from './mgda.js';
+import { nashMtl } from './nash-mtl.js';
+import { pcgrad } from './pcgrad.js';
+import { mean, sum } from './sum-mean.js';
+import type { Aggregator, AggregatorOptions, GradientRows } from './types.js';
+import { upgrad } from './upgrad.js';
+
+export type { Aggregator, AggregatorOptions, GradientRows, GramianWeights, Matrix } from './types.js';
+export type { GradVacState } from './gradvac.js';
+
+const AGGREGATORS: Record<string, Aggregator> = {
+  sum,
+  mean,
+  pcgrad,
+  gradvac,
+  graddrop,
+  mgda,
+  cagrad,
+  'imtl-g': imtlG,
+  'nash-mtl': nashMtl,
+  'aligned-mtl': alignedMtl,
+  upgrad,
+};
+
+export function aggregatorNames(): string[] {
+  return Object.keys(AGGREGATORS);
+}
+
+export function registerAggregator(name: string, fn: Aggregator): void {
+  AGGREGATORS[name] = fn;
+}
+
+function lookup(name: string): Aggregator {
+  const fn = Object.hasOwn(AGGREGATORS, name) ? AGGREGATORS[name] : undefined;
+  if (!fn) throw new Error(`unknown aggregation method "${name}": choose one of ${aggregatorNames().join(', ')}`);
+  return fn;
+}
+
+/** Throws an Error naming the method unless G is T ≥ 1 rows of equal length holding finite numbers. */
+export function checkGradients(name: string, G: GradientRows): void {
+  const where = `aggregator "${name}"`;
+  if (!Array.isArray(G) || G.length === 0) throw new Error(`${where}: expected a non-empty array of gradient rows`);
+  const P = G[0]?.length;
+  G.forEach((row, i) => {
+    if (row === null || typeof row !== 'object' || typeof row.length !== 'number') throw new Error(`${where}: gradient row ${i} is not an array`);
+    if (row.length !== P) throw new Error(`${where}: ragged gradient rows: row ${i} has length ${row.length}, row 0 has ${P}`);
+    for (let k = 0; k < row.length; k++) {
+      const v = row[k];
+      if (typeof v !== 'number' || !Number.isFinite(v)) throw new Error(`${where}: gradient row ${i} has ${String(v)} at index ${k} (values must be finite numbers)`);
+    }
+  });
+}
+
+/** The aggregated direction d (length P) of the task gradients G (T rows of length P). */
+export function aggregate(name: string, grads: GradientRows, options: AggregatorOptions = {}): Float32Array {
+  const fn = lookup(name);
+  checkGradients(name, grads);
+  if (grads.length === 1) return Float32Array.from(grads[0]!);
+  return fn(grads, options);
+}
+
+/** The weights β of d = Gᵀβ for methods that are a combination of the gradients (all but graddrop). */
+export function weightsOf(name: string, grads: GradientRows, options: AggregatorOptions = {}): number[] {
+  const fn = lookup(name);
+  if (!fn.weights) throw new Error(`aggregator "${name}" is not a weighted combination of the gradients`);
+  checkGradients(name, grads);
+  if (grads.length === 1) return [1];
+  return fn.weights(gramian(grads), options);
+}

@@ -1,0 +1,14 @@
+/**
+ * MGDA — Sener & Koltun (2018), "Multi-Task Learning as Multi-Objective Optimization", eq. (3):
+ *   d = Σᵢ αᵢgᵢ,  α = argmin over the simplex of ‖Σᵢ αᵢgᵢ‖²,
+ * the min-norm point of the convex hull of the task gradients (a common descent direction, or 0 at a
+ * Pareto-stationary point). The paper solves it by Frank–Wolfe on the Gramian; we solve the same
+ * problem exactly with an active-set NNLS on the Gramian (simplex.ts).
+ */
+import { minNormSimplex } from './simplex.js';
+import type { Matrix } from './types.js';
+import { fromWeights } from './weighted.js';
+
+export const mgdaWeights = (M: Matrix): number[] => minNormSimplex(M);
+
+export const mgda = fromWeights(mgdaWeights);
