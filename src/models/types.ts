@@ -29,6 +29,13 @@ export interface MultiTaskModel {
   taskVariables(task: string): tf.Variable[];
   /** All trainable variables in a fixed order (optimizer state and checkpoints rely on it). */
   trainableVariables(): tf.Variable[];
+  /** A penalty the architecture adds to the objective (e.g. λ_t‖v_t‖² of task-specific parts); inside the tape. */
+  regularization?(): Tensor;
+  /**
+   * Architectures with an alternating schedule name the variables a step may update (others stay
+   * fixed for that step); default: all of trainableVariables().
+   */
+  variablesForStep?(step: number): tf.Variable[];
   /** One tfjs LayersModel mapping inputs to every task's logits, for saving and inference. */
   layersModel(): tfl.LayersModel;
   dispose(): void;

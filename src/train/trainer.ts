@@ -159,19 +159,39 @@ export class Trainer {
       named[v.name] = g;
     }
     this.addPenaltyGradients(batch, named);
-    this.optimizer.applyGradients(named);
+    this.apply(named, ctx.step);
     Object.values(named).forEach((g) => g.dispose());
     return losses;
+  }
+
+  /**
+   * Applies the optimizer. With an alternating schedule, variables outside this step's group are put
+   * back to their values afterwards: a zero gradient would not freeze them under Adam (its momentum
+   * keeps moving them), and a missing one would shift Adam's per-position state.
+   */
+  private apply(named: tf.NamedTensorMap, step: number): void {
+    const frozen: [tf.Variable, tf.Tensor][] = [];
+    if (this.model.variablesForStep) {
+      const active = new Set(this.model.variablesForStep(step));
+      for (const v of this.variables()) if (!active.has(v) && named[v.name]) frozen.push([v, tf.clone(v)]);
+    }
+    this.optimizer.applyGradients(named);
+    for (const [v, value] of frozen) {
+      v.assign(value);
+      value.dispose();
+    }
   }
 
   /** Penalties are not a task's gradient: their gradient is added after aggregation, like L2. */
   private addPenaltyGradients(batch: Batch, named: tf.NamedTensorMap): void {
     const penalties = this.options.penalties ?? [];
-    if (!penalties.length) return;
+    const reg = this.model.regularization?.bind(this.model);
+    if (!penalties.length && !reg) return;
     const vars = this.model.trainableVariables();
     const { value, grads } = tf.variableGrads(() => {
-      const { logits } = this.model.forward(batch.x, true);
-      return tf.addN(penalties.map((p) => p(batch, logits))) as tf.Scalar;
+      const terms = penalties.length ? [tf.addN(penalties.map((p) => p(batch, this.model.forward(batch.x, true).logits)))] : [];
+      if (reg) terms.push(reg());
+      return tf.addN(terms) as tf.Scalar;
     }, vars);
     value.dispose();
     for (const v of vars) {
@@ -197,10 +217,11 @@ export class Trainer {
       taskLosses = tf.keep(tf.stack(losses));
       let total = this.weighting.combine(losses, { epoch, step });
       for (const p of this.options.penalties ?? []) total = tf.add(total, p(batch, logits));
+      if (this.model.regularization) total = tf.add(total, this.model.regularization());
       if (l2 > 0 && shared.length) total = tf.add(total, tf.mul(l2, tf.addN(shared.map((v) => tf.sum(tf.square(v))))));
       return total as tf.Scalar;
     }, this.variables());
-    this.optimizer.applyGradients(grads);
+    this.apply(grads, step);
     value.dispose();
     Object.values(grads).forEach((g) => g.dispose());
     return taskLosses!;
