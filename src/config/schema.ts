@@ -95,6 +95,8 @@ export const configSchema = z.strictObject({
       mode: z.enum(['param', 'rep']).default('param'),
     }).optional(),
     checkpointEvery: positiveInt.default(1),
+    /** Gradient conflict statistics in history.jsonl: true, false, or { every: N steps }. */
+    gradientStats: z.union([z.boolean(), z.strictObject({ every: positiveInt })]).optional(),
   }).prefault({}),
   baselines: z.strictObject({ stl: z.boolean().default(true) }).prefault({}),
 });

@@ -91,6 +91,7 @@ export async function trainModel(args: {
     l2: config.train.l2,
     weighting: { weights, ...weightingRest, method, seed: config.seed },
     aggregator: config.train.aggregator ?? null,
+    gradientStats: config.train.gradientStats,
     earlyStopping: config.train.earlyStopping || null,
     seed: config.seed,
     runDir,

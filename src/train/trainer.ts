@@ -21,6 +21,7 @@ import { loadCheckpoint, saveCheckpoint, type TrainerState } from './checkpoint.
 import { writeFileAtomic } from './atomic.js';
 import { aggregate } from '../aggregators/index.js';
 import type { WeightingContext } from '../weighting/types.js';
+import { GradientStatsAccumulator } from './gradient-stats.js';
 import { batchLosses, gradientStep, type DirectionFn, type GradientMode } from './gradient-step.js';
 import { buildManifest, type Manifest } from '../models/manifest.js';
 
@@ -56,6 +57,12 @@ export interface TrainerOptions {
    * distillation loss. Each gets the batch and the forward logits and returns a scalar.
    */
   penalties?: ((batch: Batch, logits: tf.Tensor[]) => tf.Tensor)[];
+  /**
+   * Gradient conflict analysis (pairwise cosines of per-task gradients) in the history. Free in
+   * gradient mode (the per-task gradients exist anyway); in loss mode it costs T extra backward passes
+   * on every `every`-th step (default 10). Default: on in gradient mode, off otherwise.
+   */
+  gradientStats?: boolean | { every?: number };
 }
 
 export interface EpochRecord {
@@ -69,6 +76,12 @@ export interface EpochRecord {
   val?: Record<string, Metrics>;
   score?: number;
   best?: boolean;
+  /** Mean pairwise cosine of the per-task shared gradients over the epoch (T×T). */
+  gradCosine?: number[][];
+  /** Share of analysed steps in which tasks i and j conflict (cos < 0). */
+  conflictShare?: number[][];
+  /** Share of analysed steps with at least one conflicting pair. */
+  conflictSteps?: number;
 }
 
 export interface FitResult {
@@ -88,6 +101,7 @@ export class Trainer {
   private readonly sharedSet: Set<tf.Variable>;
   /** Persistent state of stateful aggregators (GradVac's targets). */
   private aggregatorState: Record<string, unknown> = {};
+  private readonly stats: GradientStatsAccumulator;
   private history: EpochRecord[] = [];
   private nextEpoch = 0;
   private early: EarlyStoppingState = initialEarlyStopping();
@@ -102,6 +116,7 @@ export class Trainer {
     this.weighting = createWeighting(method, { ...rest, taskNames: tasks.map((t) => t.name) });
     this.optimizer = createOptimizer(options.optimizer);
     this.sharedSet = new Set(model.sharedVariables());
+    this.stats = new GradientStatsAccumulator(tasks.length);
     if (options.aggregator && this.weighting.combineGradients) {
       throw new Error(`weighting "${this.weighting.name}" works on gradients itself; it cannot be combined with aggregator "${options.aggregator.method}"`);
     }
@@ -118,7 +133,26 @@ export class Trainer {
     return this.weighting.combineGradients ? 'param' : null;
   }
 
+  /** Every how many steps gradient statistics are taken (0 = never). */
+  private statsEvery(): number {
+    const o = this.options.gradientStats;
+    if (o === false || this.tasks.length < 2) return 0;
+    if (o === undefined) return this.gradientMode ? 1 : 0;
+    if (o === true) return this.gradientMode ? 1 : 10;
+    return o.every ?? (this.gradientMode ? 1 : 10);
+  }
+
   private direction(step: number, ctx: WeightingContext): DirectionFn {
+    const inner = this.innerDirection(step, ctx);
+    const every = this.statsEvery();
+    if (!every || step % every !== 0) return inner;
+    return (G, losses) => {
+      this.stats.add(G);
+      return inner(G, losses);
+    };
+  }
+
+  private innerDirection(step: number, ctx: WeightingContext): DirectionFn {
     const agg = this.options.aggregator;
     if (agg) {
       const { method, mode: _mode, ...options } = agg;
@@ -133,6 +167,7 @@ export class Trainer {
   step(batch: Batch, epoch: number, step: number): tf.Tensor {
     const mode = this.gradientMode;
     const ctx = { epoch, step };
+    if (!mode) this.lossModeStats(batch, ctx);
     const losses = mode ? this.gradientSpaceStep(batch, ctx, mode) : this.lossSpaceStep(batch, ctx);
     if (this.weighting.afterStep) {
       const before = Array.from(losses.dataSync());
@@ -180,6 +215,21 @@ export class Trainer {
       v.assign(value);
       value.dispose();
     }
+  }
+
+  /** In loss mode, per-task gradients are computed for the statistics only, and then dropped. */
+  private lossModeStats(batch: Batch, ctx: WeightingContext): void {
+    const every = this.statsEvery();
+    if (!every || ctx.step % every !== 0) return;
+    const { grads, losses } = gradientStep({
+      model: this.model, tasks: this.tasks, weighting: this.weighting, batch, ctx, mode: 'param',
+      direction: (G) => {
+        this.stats.add(G);
+        return new Float32Array(G[0].length);
+      },
+    });
+    grads.forEach((g) => g.dispose());
+    losses.dispose();
   }
 
   /** Penalties are not a task's gradient: their gradient is added after aggregation, like L2. */
@@ -314,12 +364,18 @@ export class Trainer {
         lossSum.dispose();
         this.weighting.endEpoch?.(meanLosses);
         const lambda = this.weighting.weights();
+        const gradStats = this.stats.take();
         const record: EpochRecord = {
           epoch: epoch + 1,
           seconds: 0,
           weights: Object.fromEntries(names.map((n, i) => [n, lambda[i]])),
           train: Object.fromEntries(names.map((n, i) => [n, { loss: meanLosses[i] }])),
         };
+        if (gradStats) {
+          record.gradCosine = gradStats.gradCosine;
+          record.conflictShare = gradStats.conflictShare;
+          record.conflictSteps = gradStats.conflictSteps;
+        }
         if (val) {
           record.val = evaluateDataset(this.model, this.tasks, val).metrics;
           if (useEarly) {

@@ -1,0 +1,64 @@
+/**
+ * Gradient conflict analysis: pairwise cosine similarity of the per-task gradients of the shared
+ * parameters, accumulated over an epoch's steps. Reports the mean cosine per pair, the share of
+ * steps in which each pair conflicts (cos < 0), and the share of steps with any conflict.
+ */
+import { gramian } from '../aggregators/linalg.js';
+
+export interface GradientStats {
+  /** Mean cosine similarity of task i's and task j's gradients. */
+  gradCosine: number[][];
+  /** Share of analysed steps with cos(g_i, g_j) < 0. */
+  conflictShare: number[][];
+  /** Share of analysed steps in which at least one pair conflicts. */
+  conflictSteps: number;
+  /** Number of steps analysed. */
+  steps: number;
+}
+
+export class GradientStatsAccumulator {
+  private cosSum: number[][];
+  private conflicts: number[][];
+  private anyConflict = 0;
+  private steps = 0;
+
+  constructor(private readonly T: number) {
+    this.cosSum = Array.from({ length: T }, () => new Array(T).fill(0));
+    this.conflicts = Array.from({ length: T }, () => new Array(T).fill(0));
+  }
+
+  add(G: ArrayLike<number>[]): void {
+    const M = gramian(G as Float64Array[]);
+    let any = false;
+    for (let i = 0; i < this.T; i++) {
+      for (let j = 0; j < this.T; j++) {
+        const denom = Math.sqrt(M[i][i] * M[j][j]);
+        const cos = denom > 0 ? M[i][j] / denom : 0;
+        this.cosSum[i][j] += cos;
+        if (cos < 0) {
+          this.conflicts[i][j]++;
+          if (i < j) any = true;
+        }
+      }
+    }
+    if (any) this.anyConflict++;
+    this.steps++;
+  }
+
+  /** The epoch's statistics, and a reset for the next epoch. */
+  take(): GradientStats | undefined {
+    if (this.steps === 0) return undefined;
+    const n = this.steps;
+    const out: GradientStats = {
+      gradCosine: this.cosSum.map((r) => r.map((v) => v / n)),
+      conflictShare: this.conflicts.map((r) => r.map((v) => v / n)),
+      conflictSteps: this.anyConflict / n,
+      steps: n,
+    };
+    this.cosSum.forEach((r) => r.fill(0));
+    this.conflicts.forEach((r) => r.fill(0));
+    this.anyConflict = 0;
+    this.steps = 0;
+    return out;
+  }
+}
