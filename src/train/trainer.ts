@@ -22,6 +22,7 @@ import { writeFileAtomic } from './atomic.js';
 import { aggregate } from '../aggregators/index.js';
 import type { WeightingContext } from '../weighting/types.js';
 import { GradientStatsAccumulator } from './gradient-stats.js';
+import { AffinityAccumulator, lookaheadAffinity } from '../relations/affinity.js';
 import { batchLosses, gradientStep, type DirectionFn, type GradientMode } from './gradient-step.js';
 import { buildManifest, type Manifest } from '../models/manifest.js';
 
@@ -63,6 +64,12 @@ export interface TrainerOptions {
    * on every `every`-th step (default 10). Default: on in gradient mode, off otherwise.
    */
   gradientStats?: boolean | { every?: number };
+  /**
+   * Inter-task affinity (TAG lookahead, src/relations/affinity.ts) every `every` steps, with lookahead
+   * step size `lr` (default: the optimizer's learning rate). Per epoch in the history; overall mean
+   * from `trainer.affinity()`.
+   */
+  affinity?: { every?: number; lr?: number } | null;
 }
 
 export interface EpochRecord {
@@ -82,6 +89,8 @@ export interface EpochRecord {
   conflictShare?: number[][];
   /** Share of analysed steps with at least one conflicting pair. */
   conflictSteps?: number;
+  /** Mean lookahead affinity Z_{i→j} over the epoch's measured steps. */
+  affinity?: number[][];
 }
 
 export interface FitResult {
@@ -102,6 +111,8 @@ export class Trainer {
   /** Persistent state of stateful aggregators (GradVac's targets). */
   private aggregatorState: Record<string, unknown> = {};
   private readonly stats: GradientStatsAccumulator;
+  private epochAffinity: AffinityAccumulator;
+  private totalAffinity: AffinityAccumulator;
   private history: EpochRecord[] = [];
   private nextEpoch = 0;
   private early: EarlyStoppingState = initialEarlyStopping();
@@ -117,6 +128,8 @@ export class Trainer {
     this.optimizer = createOptimizer(options.optimizer);
     this.sharedSet = new Set(model.sharedVariables());
     this.stats = new GradientStatsAccumulator(tasks.length);
+    this.epochAffinity = new AffinityAccumulator(tasks.length);
+    this.totalAffinity = new AffinityAccumulator(tasks.length);
     if (options.aggregator && this.weighting.combineGradients) {
       throw new Error(`weighting "${this.weighting.name}" works on gradients itself; it cannot be combined with aggregator "${options.aggregator.method}"`);
     }
@@ -168,6 +181,12 @@ export class Trainer {
     const mode = this.gradientMode;
     const ctx = { epoch, step };
     if (!mode) this.lossModeStats(batch, ctx);
+    const aff = this.options.affinity;
+    if (aff && ctx.step % (aff.every ?? 10) === 0) {
+      const Z = lookaheadAffinity(this.model, this.tasks, batch, aff.lr ?? this.options.optimizer.lr);
+      this.epochAffinity.add(Z);
+      this.totalAffinity.add(Z);
+    }
     const losses = mode ? this.gradientSpaceStep(batch, ctx, mode) : this.lossSpaceStep(batch, ctx);
     if (this.weighting.afterStep) {
       const before = Array.from(losses.dataSync());
@@ -371,6 +390,11 @@ export class Trainer {
           weights: Object.fromEntries(names.map((n, i) => [n, lambda[i]])),
           train: Object.fromEntries(names.map((n, i) => [n, { loss: meanLosses[i] }])),
         };
+        const affinity = this.epochAffinity.mean();
+        if (affinity) {
+          record.affinity = affinity;
+          this.epochAffinity = new AffinityAccumulator(this.tasks.length);
+        }
         if (gradStats) {
           record.gradCosine = gradStats.gradCosine;
           record.conflictShare = gradStats.conflictShare;
@@ -401,6 +425,11 @@ export class Trainer {
     const finished = this.stopped || this.nextEpoch >= o.epochs;
     if (finished && useEarly) this.restoreBest();
     return { history: this.history, bestEpoch: useEarly ? this.early.bestEpoch : this.nextEpoch, stoppedEarly: this.stopped, finished };
+  }
+
+  /** Mean inter-task affinity over all measured steps of this trainer (T×T), if measured. */
+  affinity(): number[][] | undefined {
+    return this.totalAffinity.mean();
   }
 
   /** Metrics (and losses) of the current model on a dataset. */
