@@ -1,5 +1,6 @@
 /** The `mtl` command line: one sub-command per file in ./commands. */
 import { Command } from 'commander';
+import { registerAffinity } from './commands/affinity.js';
 import { registerCompare } from './commands/compare.js';
 import { registerEval } from './commands/eval.js';
 import { registerTrain } from './commands/train.js';
@@ -15,6 +16,7 @@ export function buildProgram(): Command {
   registerTrain(program);
   registerEval(program);
   registerCompare(program);
+  registerAffinity(program);
   return program;
 }
 

@@ -24,7 +24,7 @@ import { buildModel } from '../models/registry.js';
 import { createTask } from '../tasks/registry.js';
 import type { Task } from '../tasks/types.js';
 import { writeDirAtomic, writeFileAtomic } from '../train/atomic.js';
-import { Trainer, type FitResult } from '../train/trainer.js';
+import { Trainer, type FitResult, type TrainerOptions } from '../train/trainer.js';
 
 export interface ExperimentOptions {
   outDir: string;
@@ -72,6 +72,8 @@ export async function trainModel(args: {
   runDir: string;
   label: string;
   options: ExperimentOptions;
+  /** Trainer options beyond the config (affinity measurement, penalties, …). */
+  trainerOverrides?: Partial<TrainerOptions>;
 }): Promise<TrainedModel> {
   const { config, split, taskNames, runDir, label, options } = args;
   const { fit, val } = validationSplit(split.train, config.train.validationSplit, config.seed);
@@ -101,6 +103,7 @@ export async function trainModel(args: {
     preprocessing: split.preprocessing,
     dataset,
     maxEpochsThisCall: options.maxEpochsThisCall,
+    ...args.trainerOverrides,
   });
   if (options.resume) {
     const resumed = await trainer.resume();

@@ -8,30 +8,7 @@
  * the M products of each input channel are then summed.
  */
 import { tf } from '../tf.js';
-import { asTensor, convInfo, type PadAttr, type Pair, type RoundingAttr } from './kernel-util.js';
-
-/** Zero-inserts dy along height/width so that row oh lands at oh * stride. */
-function dilateByStride(dy: tf.Tensor4D, sh: number, sw: number): tf.Tensor4D {
-  if (sh === 1 && sw === 1) return dy;
-  const [b, oh, ow, ch] = dy.shape;
-  const up = tf.pad(tf.reshape(dy, [b, oh, 1, ow, 1, ch]), [[0, 0], [0, 0], [0, sh - 1], [0, 0], [0, sw - 1], [0, 0]]);
-  return tf.reshape(up, [b, oh * sh, ow * sw, ch]);
-}
-
-/** Pads (negative amounts crop) height/width by top/left, and at the bottom/right to lengths lenH/lenW. */
-function padCropHW(t: tf.Tensor4D, top: number, left: number, lenH: number, lenW: number): tf.Tensor4D {
-  const [b, h, w, ch] = t.shape;
-  const bottom = lenH - top - h;
-  const right = lenW - left - w;
-  let out = t;
-  if (top > 0 || left > 0 || bottom > 0 || right > 0) {
-    out = tf.pad(out, [[0, 0], [Math.max(0, top), Math.max(0, bottom)], [Math.max(0, left), Math.max(0, right)], [0, 0]]);
-  }
-  if (top < 0 || left < 0 || bottom < 0 || right < 0) {
-    out = tf.slice(out, [0, Math.max(0, -top), Math.max(0, -left), 0], [b, lenH, lenW, ch]);
-  }
-  return out;
-}
+import { asTensor, convInfo, dilateByStride, padCropHW, type PadAttr, type Pair, type RoundingAttr } from './kernel-util.js';
 
 export const depthwiseBackpropInputKernel: tf.KernelFunc = ({ inputs, backend, attrs }) => {
   const a = attrs ?? {};

@@ -90,3 +90,45 @@ export function correlateAtTaps(xt: tf.Tensor4D, ci: Conv2DInfo, conv: ConvAtTap
   const full = conv(input, pad, [1, 1], s);
   return tf.stridedSlice(full, [0, 0, 0, 0], full.shape, [1, d[0], d[1], 1]) as tf.Tensor4D;
 }
+
+/** Zero-inserts dy along height/width so that row oh lands at oh * stride. */
+export function dilateByStride(dy: tf.Tensor4D, sh: number, sw: number): tf.Tensor4D {
+  if (sh === 1 && sw === 1) return dy;
+  const [b, oh, ow, ch] = dy.shape;
+  const up = tf.pad(tf.reshape(dy, [b, oh, 1, ow, 1, ch]), [[0, 0], [0, 0], [0, sh - 1], [0, 0], [0, sw - 1], [0, 0]]);
+  return tf.reshape(up, [b, oh * sh, ow * sw, ch]);
+}
+
+/** Pads (negative amounts crop) height/width by top/left, and at the bottom/right to lengths lenH/lenW. */
+export function padCropHW(t: tf.Tensor4D, top: number, left: number, lenH: number, lenW: number): tf.Tensor4D {
+  const [b, h, w, ch] = t.shape;
+  const bottom = lenH - top - h;
+  const right = lenW - left - w;
+  let out = t;
+  if (top > 0 || left > 0 || bottom > 0 || right > 0) {
+    out = tf.pad(out, [[0, 0], [Math.max(0, top), Math.max(0, bottom)], [Math.max(0, left), Math.max(0, right)], [0, 0]]);
+  }
+  if (top < 0 || left < 0 || bottom < 0 || right < 0) {
+    out = tf.slice(out, [0, Math.max(0, -top), Math.max(0, -left), 0], [b, lenH, lenW, ch]);
+  }
+  return out;
+}
+
+/**
+ * Like padCropHW, but leaves the padding to the convolution: crops where an amount is negative and
+ * returns the (non-negative) explicit padding that a conv must apply to reach lengths lenH/lenW.
+ * Saves materialising a padded copy (XNNPACK pads through its indirection buffer).
+ */
+export function cropForConv(t: tf.Tensor4D, top: number, left: number, lenH: number, lenW: number): { input: tf.Tensor4D; pad: tf.backend_util.ExplicitPadding } {
+  const [b, h, w, ch] = t.shape;
+  const bottom = lenH - top - h;
+  const right = lenW - left - w;
+  let input = t;
+  if (top < 0 || left < 0 || bottom < 0 || right < 0) {
+    const start = [0, Math.max(0, -top), Math.max(0, -left), 0];
+    const size = [b, h - start[1] - Math.max(0, -bottom), w - start[2] - Math.max(0, -right), ch];
+    input = tf.slice(t, start, size);
+  }
+  const pad: tf.backend_util.ExplicitPadding = [[0, 0], [Math.max(0, top), Math.max(0, bottom)], [Math.max(0, left), Math.max(0, right)], [0, 0]];
+  return { input, pad };
+}

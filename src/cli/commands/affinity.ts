@@ -1,0 +1,32 @@
+/** `mtl affinity <config>`: inter-task affinity matrix (TAG) and the suggested task groups. */
+import path from 'node:path';
+import type { Command } from 'commander';
+import { readConfigFile } from '../../config/load.js';
+import { initBackend } from '../../engine/backend.js';
+import { formatAffinity, runAffinity } from '../../run/affinity.js';
+
+export function registerAffinity(program: Command): void {
+  program
+    .command('affinity')
+    .description('measure inter-task affinity during training (TAG lookahead), print the matrix and the best task grouping')
+    .argument('<config>', 'experiment config')
+    .option('-o, --out <dir>', 'output folder (default: runs/<name>-affinity)')
+    .option('--every <n>', 'measure every n steps', (v) => Number(v), 5)
+    .option('--groups <k>', 'at most k groups', (v) => Number(v))
+    .option('--train-groups', 'train one model per suggested group and compare with all-in-one and STL')
+    .option('-b, --backend <name>', 'wasm | cpu | tensorflow')
+    .option('--epochs <n>', 'override train.epochs', (v) => Number(v))
+    .option('--data-dir <dir>', 'folder of the built-in datasets')
+    .option('--progress <mode>', 'auto | bar | lines | silent', 'lines')
+    .action(async (file: string, opts: { out?: string; every: number; groups?: number; trainGroups?: boolean; backend?: string; epochs?: number; dataDir?: string; progress: 'lines' }) => {
+      const { config, baseDir } = readConfigFile(file);
+      if (opts.epochs !== undefined) config.train.epochs = opts.epochs;
+      const backend = await initBackend(opts.backend ?? config.backend, (m) => console.error(m));
+      const outDir = opts.out ?? path.join('runs', `${config.name}-affinity`);
+      const r = await runAffinity(config, {
+        outDir, baseDir, backend, dataDir: opts.dataDir, progress: opts.progress, log: (m) => console.error(m),
+        every: opts.every, maxGroups: opts.groups, trainGroups: opts.trainGroups,
+      });
+      console.log(formatAffinity(r));
+    });
+}

@@ -1,0 +1,69 @@
+/**
+ * `mtl affinity`: train the config's multi-task model while measuring inter-task affinity (TAG), print
+ * the T×T matrix and the task grouping that maximises total affinity, and optionally train one model
+ * per suggested group to compare against all-in-one training and the single-task baselines.
+ */
+import path from 'node:path';
+import { loadConfigDataset } from '../config/dataset.js';
+import type { ExperimentConfig } from '../config/schema.js';
+import { deltaM } from '../eval/delta.js';
+import { bestGrouping, type Grouping } from '../relations/grouping.js';
+import { writeFileAtomic } from '../train/atomic.js';
+import { selectTasks, trainModel, type ExperimentOptions } from './experiment.js';
+
+export interface AffinityResult {
+  tasks: string[];
+  affinity: number[][];
+  grouping: Grouping & { names: string[][] };
+  /** With trainGroups: per-task test primary metric for all-in-one, grouped and STL training. */
+  comparison?: { task: string; primary: string; all: number; grouped: number; stl: number }[];
+  deltaM?: { all: number; grouped: number };
+}
+
+export async function runAffinity(config: ExperimentConfig, options: ExperimentOptions & { every: number; maxGroups?: number; trainGroups?: boolean }): Promise<AffinityResult> {
+  const split = await loadConfigDataset(config, options.baseDir, options.dataDir);
+  const taskNames = selectTasks(config, split);
+  const all = await trainModel({
+    config, split, taskNames, runDir: path.join(options.outDir, 'all'), label: 'all-tasks', options,
+    trainerOverrides: { affinity: { every: options.every } },
+  });
+  const affinity = all.trainer.affinity();
+  if (!affinity) throw new Error('no affinity was measured (too few steps for --every?)');
+  const g = bestGrouping(affinity, options.maxGroups);
+  const result: AffinityResult = { tasks: taskNames, affinity, grouping: { ...g, names: g.groups.map((grp) => grp.map((i) => taskNames[i])) } };
+
+  if (options.trainGroups) {
+    const grouped: Record<string, Record<string, number>> = {};
+    const stl: Record<string, Record<string, number>> = {};
+    for (const names of result.grouping.names) {
+      const r = await trainModel({ config, split, taskNames: names, runDir: path.join(options.outDir, `group-${names.join('+')}`), label: `group:${names.join('+')}`, options });
+      Object.assign(grouped, r.test);
+      r.trainer.dispose(); r.trainer.model.dispose();
+    }
+    for (const name of taskNames) {
+      const r = await trainModel({ config, split, taskNames: [name], runDir: path.join(options.outDir, 'stl', name), label: `stl:${name}`, options });
+      stl[name] = r.test[name];
+      r.trainer.dispose(); r.trainer.model.dispose();
+    }
+    result.comparison = all.tasks.map((t) => ({ task: t.name, primary: t.primary, all: all.test[t.name][t.primary], grouped: grouped[t.name][t.primary], stl: stl[t.name][t.primary] }));
+    const dm = (key: 'all' | 'grouped') => deltaM(all.tasks.map((t, i) => ({ mtl: result.comparison![i][key], stl: result.comparison![i].stl, higherIsBetter: t.higherIsBetter })));
+    result.deltaM = { all: dm('all'), grouped: dm('grouped') };
+  }
+  all.trainer.dispose(); all.trainer.model.dispose();
+  writeFileAtomic(path.join(options.outDir, 'affinity.json'), JSON.stringify(result, null, 2));
+  return result;
+}
+
+export function formatAffinity(r: AffinityResult): string {
+  const w = Math.max(...r.tasks.map((t) => t.length), 6);
+  const lines = ['inter-task affinity Z[i→j] (row i: the task stepped on; column j: the task whose loss changes; ×1000)', ''];
+  lines.push(' '.repeat(w) + '  ' + r.tasks.map((t) => t.slice(0, 8).padStart(8)).join(' '));
+  r.affinity.forEach((row, i) => lines.push(r.tasks[i].padEnd(w) + '  ' + row.map((v) => (v * 1000).toFixed(2).padStart(8)).join(' ')));
+  lines.push('', `suggested groups (total affinity ${(r.grouping.score * 1000).toFixed(2)}e-3): ${r.grouping.names.map((g) => `{${g.join(', ')}}`).join(' ')}`);
+  if (r.comparison) {
+    lines.push('', '| task | primary | all tasks | grouped | STL |', '|---|---|---|---|---|');
+    for (const c of r.comparison) lines.push(`| ${c.task} | ${c.primary} | ${c.all.toFixed(4)} | ${c.grouped.toFixed(4)} | ${c.stl.toFixed(4)} |`);
+    lines.push('', `Δm% vs STL: all tasks ${r.deltaM!.all.toFixed(2)}%, grouped ${r.deltaM!.grouped.toFixed(2)}%`);
+  }
+  return lines.join('\n');
+}
