@@ -12,6 +12,7 @@ export { parseArff, readArffFile } from './data/arff.js';
 export { fitPreprocessing, encodeRows, encodeRow } from './data/preprocess.js';
 export { tableToSplit } from './data/table.js';
 export { mulberry32, shuffleIndices, trainTestSplit, subsetDataset } from './data/split.js';
+export { mergeTaskDatasets } from './data/merge.js';
 export { loadDataset, loadAdult, loadEnergy, loadSarcos, loadMulan, loadMnist, DATASET_NAMES, type LoadOptions } from './data/loaders/index.js';
 
 export type { Task, Metrics } from './tasks/types.js';

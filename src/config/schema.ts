@@ -95,6 +95,8 @@ export const configSchema = z.strictObject({
       mode: z.enum(['param', 'rep']).default('param'),
     }).optional(),
     checkpointEvery: positiveInt.default(1),
+    /** mixed: shuffle all rows; per-task: every step takes batchSize rows of each task (multi-input data). */
+    batching: z.enum(['mixed', 'per-task']).default('mixed'),
     /** Gradient conflict statistics in history.jsonl: true, false, or { every: N steps }. */
     gradientStats: z.union([z.boolean(), z.strictObject({ every: positiveInt })]).optional(),
   }).prefault({}),

@@ -29,7 +29,7 @@ const TRAINING_KERNELS: ReadonlyArray<[string, tf.KernelFunc]> = [
  */
 const REPLACEMENTS: ReadonlyArray<[string, (original: tf.KernelFunc) => tf.KernelFunc]> = [
   ['Conv2DBackpropInput', () => conv2DBackpropInputKernel],
-  // ['MaxPoolGrad', (original) => makeMaxPoolGradKernel(original)],
+  ['MaxPoolGrad', (original) => makeMaxPoolGradKernel(original)],
 ];
 
 /** Marks a replacement so re-registration is idempotent, also across duplicate module instances. */

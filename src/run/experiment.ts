@@ -94,6 +94,7 @@ export async function trainModel(args: {
     weighting: { weights, ...weightingRest, method, seed: config.seed },
     aggregator: config.train.aggregator ?? null,
     gradientStats: config.train.gradientStats,
+    batching: config.train.batching,
     earlyStopping: config.train.earlyStopping || null,
     seed: config.seed,
     runDir,

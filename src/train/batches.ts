@@ -52,13 +52,21 @@ function gatherRows(src: Float32Array, width: number, rows: ArrayLike<number>): 
   return out;
 }
 
-export function makeBatch(data: PreparedData, rows: ArrayLike<number>): Batch {
+/**
+ * The tensors of a batch. With `slice` (per-task batching), row i only counts for task slice[i]: the
+ * other tasks' masks are zeroed for it.
+ */
+export function makeBatch(data: PreparedData, rows: ArrayLike<number>, slice?: ArrayLike<number>): Batch {
   const b = rows.length;
   return {
     size: b,
     x: tf.tensor(gatherRows(data.x, data.rowSize, rows), [b, ...data.inputShape]),
     labels: data.tasks.map((t) => tf.tensor2d(gatherRows(t.filled, t.width, rows), [b, t.width])),
-    masks: data.tasks.map((t) => tf.tensor2d(gatherRows(t.mask, t.width, rows), [b, t.width])),
+    masks: data.tasks.map((t, k) => {
+      const m = gatherRows(t.mask, t.width, rows);
+      if (slice) for (let i = 0; i < b; i++) if (slice[i] !== k) m.fill(0, i * t.width, (i + 1) * t.width);
+      return tf.tensor2d(m, [b, t.width]);
+    }),
   };
 }
 

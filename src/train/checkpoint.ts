@@ -22,6 +22,8 @@ export interface TrainerState {
   /** State of a stateful gradient aggregator (JSON). */
   aggregator?: unknown;
   seed: number;
+  /** Steps taken so far over the whole run. */
+  globalStep?: number;
 }
 
 export interface CheckpointContents {

@@ -7,12 +7,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { tf } from '../engine/tf.js';
 import type { Dataset, PreprocessingState } from '../data/types.js';
-import { shuffleIndices } from '../data/split.js';
+import { epochBatches, type Batching } from './sampler.js';
 import type { MultiTaskModel } from '../models/types.js';
 import type { Metrics, Task } from '../tasks/types.js';
 import { createWeighting } from '../weighting/registry.js';
 import type { Weighting } from '../weighting/types.js';
-import { batchRows, disposeBatch, makeBatch, prepare, type Batch } from './batches.js';
+import { disposeBatch, makeBatch, prepare, type Batch } from './batches.js';
 import { initialEarlyStopping, observeEpoch, type EarlyStoppingState } from './early-stopping.js';
 import { evaluateDataset } from './evaluate.js';
 import { createOptimizer, optimizerState, restoreOptimizerState, type OptimizerConfig } from './optimizer.js';
@@ -70,6 +70,8 @@ export interface TrainerOptions {
    * from `trainer.affinity()`.
    */
   affinity?: { every?: number; lr?: number } | null;
+  /** `mixed` (default) or `per-task`: each step takes batchSize rows of every task (multi-input data). */
+  batching?: Batching;
 }
 
 export interface EpochRecord {
@@ -118,6 +120,8 @@ export class Trainer {
   private early: EarlyStoppingState = initialEarlyStopping();
   private bestWeights: tf.Tensor[] | null = null;
   private stopped = false;
+  /** Steps taken over the whole run (seeds stochastic methods; saved in checkpoints). */
+  private globalStep = 0;
 
   constructor(model: MultiTaskModel, tasks: Task[], options: TrainerOptions) {
     this.model = model;
@@ -312,6 +316,7 @@ export class Trainer {
     this.aggregatorState = (ckpt.state.aggregator as Record<string, unknown> | undefined) ?? {};
     this.history = ckpt.state.history as EpochRecord[];
     this.nextEpoch = ckpt.state.epoch + 1;
+    this.globalStep = ckpt.state.globalStep ?? 0;
     this.early = ckpt.state.early;
     this.stopped = ckpt.state.stopped;
     this.bestWeights?.forEach((t) => t.dispose());
@@ -340,7 +345,7 @@ export class Trainer {
     const runDir = this.options.runDir!;
     const state: TrainerState = {
       epoch, history: this.history, early: this.early, stopped: this.stopped,
-      weighting: this.weighting.state?.() ?? null, aggregator: this.aggregatorState, seed: this.options.seed,
+      weighting: this.weighting.state?.() ?? null, aggregator: this.aggregatorState, seed: this.options.seed, globalStep: this.globalStep,
     };
     await saveCheckpoint(runDir, {
       model: this.model.layersModel(), manifest: this.manifest(inputShape), optimizer: await optimizerState(this.optimizer),
@@ -357,19 +362,18 @@ export class Trainer {
     const useEarly = !!(o.earlyStopping && val);
     if (o.runDir) fs.mkdirSync(o.runDir, { recursive: true });
     let epochsThisCall = 0;
-    const stepsPerEpoch = Math.ceil(data.n / o.batchSize);
     try {
       for (let epoch = this.nextEpoch; epoch < o.epochs && !this.stopped; epoch++) {
         if (o.maxEpochsThisCall !== undefined && epochsThisCall >= o.maxEpochsThisCall) break;
         const t0 = performance.now();
-        // The order depends only on (seed, epoch), so a resumed run sees the same batches.
-        const order = shuffleIndices(data.n, o.seed * 100003 + epoch);
+        const steps = epochBatches(data, o.batchSize, o.seed, epoch, o.batching ?? 'mixed');
+        const stepsPerEpoch = steps.length;
         progress.startEpoch(epoch, o.epochs, stepsPerEpoch);
         let lossSum = tf.zeros([this.tasks.length]);
         let s = 0;
-        for (const rows of batchRows(order, o.batchSize)) {
-          const batch = makeBatch(data, rows);
-          const losses = this.step(batch, epoch, epoch * stepsPerEpoch + s);
+        for (const { rows, slice } of steps) {
+          const batch = makeBatch(data, rows, slice);
+          const losses = this.step(batch, epoch, this.globalStep++);
           disposeBatch(batch);
           const next = tf.tidy(() => tf.add(lossSum, tf.mul(losses, rows.length)));
           lossSum.dispose();
@@ -379,7 +383,8 @@ export class Trainer {
           losses.dispose();
           s++;
         }
-        const meanLosses = Array.from(lossSum.dataSync()).map((v) => v / data.n);
+        const rowsSeen = steps.reduce((acc, st) => acc + st.rows.length, 0);
+        const meanLosses = Array.from(lossSum.dataSync()).map((v) => v / rowsSeen);
         lossSum.dispose();
         this.weighting.endEpoch?.(meanLosses);
         const lambda = this.weighting.weights();

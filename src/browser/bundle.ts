@@ -1,0 +1,64 @@
+/**
+ * Node side of the browser runtime: bundles src/browser/runtime.ts (with src/data/preprocess.ts and
+ * ./format.ts inlined) into one ES module for the browser with esbuild, and locates the tfjs browser
+ * bundles in node_modules. Nothing comes from a CDN.
+ */
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const require = createRequire(import.meta.url);
+
+/** The runtime's entry: the TypeScript source in a checkout, the compiled file in a built package. */
+function runtimeEntry(): string {
+  for (const f of ['runtime.ts', 'runtime.js']) {
+    const p = path.join(here, f);
+    if (fs.existsSync(p)) return p;
+  }
+  throw new Error(`browser runtime source not found in ${here}`);
+}
+
+let cached: Promise<string> | null = null;
+
+/** The runtime as one ES module (exports loadMtlModel, MtlModel, encodeRows, formatRows, taskUnits). */
+export function browserRuntimeBundle(): Promise<string> {
+  cached ??= (async () => {
+    const esbuild = await import('esbuild');
+    const result = await esbuild.build({
+      entryPoints: [runtimeEntry()],
+      bundle: true,
+      format: 'esm',
+      platform: 'browser',
+      target: 'es2020',
+      write: false,
+      logLevel: 'silent',
+      legalComments: 'none',
+      banner: { js: '// mtljs browser runtime (bundled from src/browser/runtime.ts and src/data/preprocess.ts)' },
+    });
+    return result.outputFiles[0]!.text;
+  })();
+  cached.catch(() => {
+    cached = null;
+  });
+  return cached;
+}
+
+/** The tfjs browser bundles a page loads, in order (global `tf`): core, the cpu backend, layers. */
+export const TFJS_BROWSER_FILES: Record<string, { pkg: string; file: string }> = {
+  'tf-core.min.js': { pkg: '@tensorflow/tfjs-core', file: 'dist/tf-core.min.js' },
+  'tf-backend-cpu.min.js': { pkg: '@tensorflow/tfjs-backend-cpu', file: 'dist/tf-backend-cpu.min.js' },
+  'tf-layers.min.js': { pkg: '@tensorflow/tfjs-layers', file: 'dist/tf-layers.min.js' },
+};
+
+/** Absolute path of a file of an installed package (by its package.json). */
+export function packageFile(pkg: string, file: string): string {
+  return path.join(path.dirname(require.resolve(`${pkg}/package.json`)), file);
+}
+
+/** Path of one of TFJS_BROWSER_FILES, or null for another name. */
+export function tfjsBrowserFile(name: string): string | null {
+  const f = TFJS_BROWSER_FILES[name];
+  return f ? packageFile(f.pkg, f.file) : null;
+}

@@ -1,0 +1,236 @@
+/**
+ * Inference on a saved model folder for the server: request bodies are validated into encoded inputs
+ * (raw records through src/data/preprocess.ts encodeRows, the training preprocessing, or input tensors of
+ * the manifest's inputShape), the model runs once per request and every task's outputs are formatted by
+ * src/browser/format.ts. Uses only model.json + weights.bin + manifest.json: never the trainer.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { encodeRows, isMissing } from '../data/preprocess.js';
+import type { PreprocessingState, RawRecord } from '../data/types.js';
+import { tf } from '../engine/tf.js';
+import { loadSavedModel, type SavedModel } from '../models/saved.js';
+import type { Manifest } from '../models/manifest.js';
+import { formatRows, outputNames, taskUnits, type TaskAnswer } from '../browser/format.js';
+
+/** An error in the request: the server answers it with this status and {error: message}. */
+export class RequestError extends Error {
+  constructor(readonly statusCode: number, message: string) {
+    super(message);
+    this.name = 'RequestError';
+  }
+}
+
+/** A run folder (its model/) or a model folder itself. */
+export function resolveModelDir(dir: string): string {
+  if (fs.existsSync(path.join(dir, 'model.json'))) return dir;
+  if (fs.existsSync(path.join(dir, 'model', 'model.json'))) return path.join(dir, 'model');
+  throw new Error(`${dir} is neither a run folder (with model/) nor a model folder (with model.json + manifest.json)`);
+}
+
+export interface Encoded {
+  x: Float32Array;
+  n: number;
+  warnings: string[];
+}
+
+export interface PredictorLimits {
+  /** Most rows (or input samples) in one request. */
+  maxRows: number;
+}
+
+const MAX_WARNINGS = 20;
+
+function describe(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an array';
+  return typeof v === 'object' ? 'an object' : typeof v;
+}
+
+export class Predictor {
+  readonly manifest: Manifest;
+  readonly modelDir: string;
+  readonly inputSize: number;
+  private readonly saved: SavedModel;
+
+  private constructor(saved: SavedModel, modelDir: string, readonly limits: PredictorLimits) {
+    this.saved = saved;
+    this.manifest = saved.manifest;
+    this.modelDir = modelDir;
+    this.inputSize = saved.manifest.inputShape.reduce((a, b) => a * b, 1);
+    const pre = saved.manifest.preprocessing;
+    if (pre && pre.inputSize !== this.inputSize) {
+      throw new Error(`manifest: preprocessing makes ${pre.inputSize} inputs but inputShape is [${saved.manifest.inputShape.join(', ')}]`);
+    }
+  }
+
+  static async load(dir: string, limits: PredictorLimits): Promise<Predictor> {
+    const modelDir = resolveModelDir(dir);
+    return new Predictor(await loadSavedModel(modelDir), modelDir, limits);
+  }
+
+  get taskNames(): string[] {
+    return this.manifest.tasks.map((t) => t.name);
+  }
+
+  get preprocessing(): PreprocessingState | undefined {
+    return this.manifest.preprocessing;
+  }
+
+  /** What GET /metadata answers: tasks, their outputs, the input schema, the limits. */
+  metadata(): Record<string, unknown> {
+    const m = this.manifest;
+    const pre = m.preprocessing;
+    return {
+      format: m.format,
+      architecture: m.architecture,
+      dataset: m.dataset ?? null,
+      createdAt: m.createdAt,
+      inputShape: m.inputShape,
+      input: pre
+        ? {
+            kind: 'records',
+            request: '{"rows": [{column: value, ...}, ...]} or {"row": {...}}; null marks a missing value',
+            columns: pre.features.map((f) =>
+              f.type === 'numeric'
+                ? { name: f.column, type: 'numeric', mean: f.mean, std: f.std }
+                : { name: f.column, type: 'categorical', categories: f.categories },
+            ),
+            encodedSize: pre.inputSize,
+          }
+        : { kind: 'tensor', request: `{"inputs": [sample, ...]}, each sample ${m.inputShape.join(' × ')} numbers (nested or flat)`, shape: m.inputShape },
+      tasks: m.tasks.map((t) => ({
+        name: t.name,
+        kind: t.kind,
+        outputs: outputNames(t),
+        units: taskUnits(t),
+        labelNames: t.labelNames ?? null,
+        primary: t.primary,
+        higherIsBetter: t.higherIsBetter,
+      })),
+      limits: { maxRows: this.limits.maxRows },
+    };
+  }
+
+  /** Validates a request body into encoded inputs, or throws a RequestError (4xx). */
+  encodeBody(body: unknown): Encoded {
+    if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+      throw new RequestError(400, 'the body must be a JSON object: {"rows": [...]}, {"row": {...}} or {"inputs": [...]}');
+    }
+    const b = body as Record<string, unknown>;
+    const given = ['rows', 'row', 'inputs'].filter((k) => Object.prototype.hasOwnProperty.call(b, k));
+    const extra = Object.keys(b).filter((k) => !['rows', 'row', 'inputs'].includes(k));
+    if (extra.length) throw new RequestError(400, `unknown field(s) ${extra.map((k) => `'${k}'`).join(', ')}: send one of "rows", "row" or "inputs"`);
+    if (given.length !== 1) throw new RequestError(400, 'send exactly one of "rows" (a list of records), "row" (one record) or "inputs" (input tensors)');
+    const key = given[0]!;
+    if (key === 'inputs') return this.encodeInputs(b.inputs);
+    const rows = key === 'row' ? [b.row] : b.rows;
+    if (!Array.isArray(rows)) throw new RequestError(400, `"rows" must be a list of records, got ${describe(rows)}`);
+    return this.encodeRecords(rows);
+  }
+
+  private checkCount(n: number, what: string): void {
+    if (n === 0) throw new RequestError(400, `"${what}" is empty: send at least one`);
+    if (n > this.limits.maxRows) throw new RequestError(413, `too many ${what}: ${n} > ${this.limits.maxRows} per request; split the batch`);
+  }
+
+  encodeRecords(rows: unknown[]): Encoded {
+    const pre = this.manifest.preprocessing;
+    if (!pre) {
+      throw new RequestError(400, `this model takes input tensors, not records: send {"inputs": [...]} with samples of shape [${this.manifest.inputShape.join(', ')}]`);
+    }
+    this.checkCount(rows.length, 'rows');
+    const columns = new Map(pre.features.map((f) => [f.column, f]));
+    const warnings: string[] = [];
+    rows.forEach((row, r) => {
+      if (row === null || typeof row !== 'object' || Array.isArray(row)) {
+        throw new RequestError(400, `row ${r}: expected an object keyed by column name, got ${describe(row)}`);
+      }
+      for (const [k, v] of Object.entries(row as Record<string, unknown>)) {
+        const f = columns.get(k);
+        if (!f) continue; // encodeRows names unknown columns with the expected ones
+        if (v !== null && typeof v !== 'string' && typeof v !== 'number') {
+          throw new RequestError(400, `row ${r}: column '${k}': expected ${f.type === 'numeric' ? 'a number' : 'a string'} or null, got ${describe(v)}`);
+        }
+        if (f.type === 'categorical' && !isMissing(v) && warnings.length < MAX_WARNINGS) {
+          const key = typeof v === 'number' ? String(v) : v!.trim();
+          if (!f.categories.includes(key)) warnings.push(`row ${r}: column '${k}': category '${key}' was not seen in training (encoded as all zeros)`);
+        }
+      }
+    });
+    let x: Float32Array;
+    try {
+      x = encodeRows(pre, rows as RawRecord[]);
+    } catch (e) {
+      throw new RequestError(400, (e as Error).message);
+    }
+    return { x, n: rows.length, warnings };
+  }
+
+  encodeInputs(inputs: unknown): Encoded {
+    if (!Array.isArray(inputs)) throw new RequestError(400, `"inputs" must be a list of samples, got ${describe(inputs)}`);
+    this.checkCount(inputs.length, 'inputs');
+    const shape = this.manifest.inputShape;
+    const size = this.inputSize;
+    const x = new Float32Array(inputs.length * size);
+    inputs.forEach((sample, r) => {
+      const flat = flattenSample(sample, shape, size, r);
+      x.set(flat, r * size);
+    });
+    return { x, n: inputs.length, warnings: [] };
+  }
+
+  /** Task name → n × units outputs (probabilities, values in label units, box coordinates). */
+  predict(x: Float32Array, n: number): Record<string, Float32Array> {
+    const { model, tasks } = this.saved;
+    const outs = tf.tidy(() => {
+      const input = tf.tensor(x, [n, ...this.manifest.inputShape]);
+      const { logits } = model.forward(input, false);
+      return tasks.map((t, i) => t.predict(logits[i]!));
+    });
+    const result: Record<string, Float32Array> = {};
+    outs.forEach((t, i) => {
+      result[tasks[i]!.name] = t.dataSync() as Float32Array;
+      t.dispose();
+    });
+    return result;
+  }
+
+  /** Formatted answers, one object per row (task → answer), optionally for one task only. */
+  answer(enc: Encoded, task?: string): Record<string, TaskAnswer>[] {
+    const outputs = this.predict(enc.x, enc.n);
+    const tasks = task ? this.manifest.tasks.filter((t) => t.name === task) : this.manifest.tasks;
+    return formatRows(tasks, outputs, enc.n);
+  }
+
+  dispose(): void {
+    this.saved.model.dispose();
+  }
+}
+
+/** A sample as nested arrays of exactly `shape`, or flat with `size` numbers; every value finite. */
+function flattenSample(sample: unknown, shape: number[], size: number, r: number): number[] {
+  if (!Array.isArray(sample)) throw new RequestError(400, `inputs[${r}]: expected an array of ${size} numbers (shape [${shape.join(', ')}]), got ${describe(sample)}`);
+  const out: number[] = [];
+  const flatOk = sample.length === size && sample.every((v) => typeof v === 'number');
+  if (flatOk) {
+    out.push(...(sample as number[]));
+  } else {
+    const walk = (v: unknown, depth: number, where: string): void => {
+      if (depth === shape.length) {
+        if (typeof v !== 'number') throw new RequestError(400, `inputs[${r}]${where}: expected a number, got ${describe(v)}`);
+        out.push(v);
+        return;
+      }
+      if (!Array.isArray(v) || v.length !== shape[depth]) {
+        throw new RequestError(400, `inputs[${r}]${where}: wrong shape: expected ${size} numbers flat or nested as [${shape.join(', ')}]`);
+      }
+      v.forEach((c, i) => walk(c, depth + 1, `${where}[${i}]`));
+    };
+    walk(sample, 0, '');
+  }
+  for (let i = 0; i < out.length; i++) {
+    if (!Number.isFinite(out[i])) throw new RequestError(400, `inputs[${r}]: value ${i} is not a finite number`);
+  }
+  return out;
+}

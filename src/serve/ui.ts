@@ -1,0 +1,71 @@
+/**
+ * `mtl serve --ui`: the browser demo of examples/browser on the inference server. Everything is local:
+ *   GET /                     examples/browser/index.html (and the other files of that folder by name)
+ *   GET /vendor/<file>        the tfjs browser bundles from node_modules (core, cpu backend, layers)
+ *   GET /mtl/runtime.js       src/browser/runtime.ts bundled with src/data/preprocess.ts (esbuild)
+ *   GET /model/<file>         model.json, its weight files and manifest.json of the served model
+ * The page predicts in the browser with tfjs alone; the server only hands out files.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { browserRuntimeBundle, tfjsBrowserFile } from '../browser/bundle.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+
+/** examples/browser of the package (src/serve and dist/serve are both two levels below the root). */
+export function browserExampleDir(): string {
+  return path.resolve(here, '..', '..', 'examples', 'browser');
+}
+
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.json': 'application/json; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.png': 'image/png',
+  '.bin': 'application/octet-stream',
+};
+
+function sendFile(reply: FastifyReply, file: string): FastifyReply {
+  return reply
+    .type(TYPES[path.extname(file)] ?? 'application/octet-stream')
+    .header('cache-control', 'no-cache')
+    .send(fs.readFileSync(file));
+}
+
+/** Files a model folder may hand out: manifest.json, model.json and the weight files model.json names. */
+function modelFiles(modelDir: string): Set<string> {
+  const json = JSON.parse(fs.readFileSync(path.join(modelDir, 'model.json'), 'utf8')) as { weightsManifest?: { paths: string[] }[] };
+  const names = new Set(['model.json', 'manifest.json']);
+  for (const group of json.weightsManifest ?? []) for (const p of group.paths) if (!p.includes('/') && !p.includes('\\')) names.add(p);
+  return names;
+}
+
+export function registerUi(app: FastifyInstance, modelDir: string): void {
+  const pageDir = browserExampleDir();
+  if (!fs.existsSync(path.join(pageDir, 'index.html'))) throw new Error(`--ui: the page is missing (${pageDir}/index.html)`);
+  const served = modelFiles(modelDir);
+
+  app.get('/', async (_req, reply) => sendFile(reply, path.join(pageDir, 'index.html')));
+  app.get<{ Params: { file: string } }>('/model/:file', async (req, reply) => {
+    const name = req.params.file;
+    if (!served.has(name)) return reply.status(404).send({ error: `no model file '${name}'` });
+    return sendFile(reply, path.join(modelDir, name));
+  });
+  app.get<{ Params: { file: string } }>('/vendor/:file', async (req, reply) => {
+    const file = tfjsBrowserFile(req.params.file);
+    if (!file) return reply.status(404).send({ error: `no vendor file '${req.params.file}'` });
+    return sendFile(reply, file);
+  });
+  app.get('/mtl/runtime.js', async (_req, reply) => reply.type(TYPES['.js']!).header('cache-control', 'no-cache').send(await browserRuntimeBundle()));
+  // The page's own files, by plain name only (no sub-folders, no traversal).
+  app.get<{ Params: { file: string } }>('/:file', async (req, reply) => {
+    const name = req.params.file;
+    const ok = /^[\w.-]+$/.test(name) && !name.startsWith('.') && fs.readdirSync(pageDir).includes(name);
+    if (!ok) return reply.status(404).send({ error: `no file '${name}'` });
+    return sendFile(reply, path.join(pageDir, name));
+  });
+}
