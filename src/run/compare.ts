@@ -52,8 +52,9 @@ export interface CompareResult {
   csv: string;
 }
 
-function meanEpochSeconds(history: { seconds: number }[]): number {
-  return history.reduce((s, h) => s + h.seconds, 0) / Math.max(history.length, 1);
+/** Mean training time per epoch (validation excluded: it costs the same for every method). */
+function meanEpochSeconds(history: { trainSeconds: number }[]): number {
+  return history.reduce((s, h) => s + h.trainSeconds, 0) / Math.max(history.length, 1);
 }
 
 export async function runCompare(config: ExperimentConfig, methods: string[], options: ExperimentOptions & { seeds?: number[] }): Promise<CompareResult> {

@@ -76,7 +76,10 @@ export interface TrainerOptions {
 
 export interface EpochRecord {
   epoch: number;
+  /** Wall time of the epoch, validation included. */
   seconds: number;
+  /** Wall time of the epoch's training steps alone. */
+  trainSeconds: number;
   /** Task weights λ in effect at the end of the epoch. */
   weights: Record<string, number>;
   /** Mean training loss per task. */
@@ -384,6 +387,7 @@ export class Trainer {
           s++;
         }
         const rowsSeen = steps.reduce((acc, st) => acc + st.rows.length, 0);
+        const trainSeconds = (performance.now() - t0) / 1000;
         const meanLosses = Array.from(lossSum.dataSync()).map((v) => v / rowsSeen);
         lossSum.dispose();
         this.weighting.endEpoch?.(meanLosses);
@@ -392,6 +396,7 @@ export class Trainer {
         const record: EpochRecord = {
           epoch: epoch + 1,
           seconds: 0,
+          trainSeconds,
           weights: Object.fromEntries(names.map((n, i) => [n, lambda[i]])),
           train: Object.fromEntries(names.map((n, i) => [n, { loss: meanLosses[i] }])),
         };
