@@ -3,6 +3,8 @@ import { Command } from 'commander';
 import { registerAffinity } from './commands/affinity.js';
 import { registerCompare } from './commands/compare.js';
 import { registerEval } from './commands/eval.js';
+import { registerReport } from './commands/report.js';
+import { registerServe } from './commands/serve.js';
 import { registerTrain } from './commands/train.js';
 import { reportError } from './errors.js';
 
@@ -16,6 +18,8 @@ export function buildProgram(): Command {
   registerTrain(program);
   registerEval(program);
   registerCompare(program);
+  registerServe(program);
+  registerReport(program);
   registerAffinity(program);
   return program;
 }

@@ -47,6 +47,8 @@ export async function createServer(dir: string, options: ServeOptions = {}): Pro
   const started = Date.now();
 
   const app = Fastify({ logger: options.logger ?? false, bodyLimit, forceCloseConnections: true });
+  // JSON only: a text/plain body is refused with 415 instead of reaching the handler as a string.
+  app.removeContentTypeParser('text/plain');
 
   app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, req, reply) => {
     const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 600 ? err.statusCode : 500;

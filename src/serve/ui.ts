@@ -50,6 +50,7 @@ export function registerUi(app: FastifyInstance, modelDir: string): void {
   const served = modelFiles(modelDir);
 
   app.get('/', async (_req, reply) => sendFile(reply, path.join(pageDir, 'index.html')));
+  app.get('/favicon.ico', async (_req, reply) => reply.status(204).send());
   app.get<{ Params: { file: string } }>('/model/:file', async (req, reply) => {
     const name = req.params.file;
     if (!served.has(name)) return reply.status(404).send({ error: `no model file '${name}'` });

@@ -73,8 +73,10 @@ export function gradientStep(args: {
     }, wrt);
     value.dispose();
     const sharedPart = rep ? [rep] : shared;
-    G.push(flatten(sharedPart.map((v) => g[v.name] ?? tf.zerosLike(v))));
-    for (const v of sharedPart) g[v.name]?.dispose();
+    // A shared variable a task does not reach has no gradient: it counts as zero in G.
+    const parts = sharedPart.map((v) => g[v.name] ?? tf.zerosLike(v));
+    G.push(flatten(parts));
+    parts.forEach((p) => p.dispose());
     for (const v of own) if (g[v.name]) grads.set(v, g[v.name]);
   });
 

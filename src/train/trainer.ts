@@ -234,7 +234,8 @@ export class Trainer {
     const frozen: [tf.Variable, tf.Tensor][] = [];
     if (this.model.variablesForStep) {
       const active = new Set(this.model.variablesForStep(step));
-      for (const v of this.variables()) if (!active.has(v) && named[v.name]) frozen.push([v, tf.clone(v)]);
+      // Only the model's own variables follow its schedule; a weighting's (UW's log σ²) always train.
+      for (const v of this.model.trainableVariables()) if (!active.has(v) && named[v.name]) frozen.push([v, tf.clone(v)]);
     }
     this.optimizer.applyGradients(named);
     for (const [v, value] of frozen) {

@@ -4,7 +4,7 @@ import { UsageError } from '../../config/errors.js';
 import { initBackend } from '../../engine/backend.js';
 import { createServer, DEFAULT_BODY_LIMIT, DEFAULT_MAX_ROWS } from '../../serve/server.js';
 import { resolveModelDir } from '../../serve/predictor.js';
-import { parsePort, untilSignal } from './shared.js';
+import { listenError, parsePort, untilSignal } from './shared.js';
 
 export function registerServe(program: Command): void {
   program
@@ -30,7 +30,10 @@ export function registerServe(program: Command): void {
       }
       await initBackend(opts.backend, (m) => console.error(m));
       const app = await createServer(dir, { ui: opts.ui, maxRows, bodyLimit });
-      const address = await app.listen({ port, host: opts.host });
+      const address = await app.listen({ port, host: opts.host }).catch(async (e: unknown) => {
+        await app.close();
+        throw listenError(e, port, opts.host);
+      });
       console.error(`serving ${dir} at ${address} (POST /predict, POST /predict/:task, GET /health, GET /metadata${opts.ui ? ', browser page at /' : ''}); Ctrl-C stops`);
       const signal = await untilSignal();
       await app.close();

@@ -19,3 +19,12 @@ export function untilSignal(): Promise<NodeJS.Signals> {
     process.on('SIGTERM', on);
   });
 }
+
+/** A listen() failure as the user's mistake when the port is taken or the address is not local. */
+export function listenError(e: unknown, port: number, host: string): Error {
+  const code = (e as { code?: string }).code;
+  const message = (e as Error).message ?? String(e);
+  if (code === 'EADDRINUSE' || message.includes('EADDRINUSE')) return new UsageError(`port ${port} on ${host} is in use: choose another --port (0 = any free port)`);
+  if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND' || message.includes('EADDRNOTAVAIL') || message.includes('ENOTFOUND')) return new UsageError(`cannot listen on ${host}: not an address of this machine`);
+  return e instanceof Error ? e : new Error(message);
+}

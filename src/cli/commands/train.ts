@@ -6,6 +6,11 @@ import type { Command } from 'commander';
 import { readConfigFile } from '../../config/load.js';
 import { initBackend } from '../../engine/backend.js';
 import { formatReport, runExperiment } from '../../run/experiment.js';
+import { startLiveDashboard, type LiveDashboard } from '../../dashboard/live.js';
+import { listenError, parsePort, untilSignal } from './shared.js';
+
+/** Default port of `--dashboard`. */
+export const DASHBOARD_PORT = 6066;
 
 export function registerTrain(program: Command): void {
   program
@@ -20,7 +25,13 @@ export function registerTrain(program: Command): void {
     .option('--epochs <n>', 'override train.epochs', (v) => Number(v))
     .option('--no-stl', 'skip the single-task baselines')
     .option('--progress <mode>', 'auto | bar | lines | silent', 'auto')
-    .action(async (file: string, opts: { out?: string; backend?: string; resume?: boolean; overwrite?: boolean; dataDir?: string; epochs?: number; stl: boolean; progress: 'auto' }) => {
+    .option('--dashboard', 'serve a live dashboard of the run (curves, task weights, gradient cosines, Δm%) while it trains')
+    .option('--port <n>', `port of the dashboard (default ${DASHBOARD_PORT}; 0 = any free port)`)
+    .option('--host <host>', 'address of the dashboard', '127.0.0.1')
+    .option('--keep-open', 'keep the dashboard open after training, until Ctrl-C')
+    .action(async (file: string, opts: { out?: string; backend?: string; resume?: boolean; overwrite?: boolean; dataDir?: string; epochs?: number; stl: boolean; progress: 'auto'; dashboard?: boolean; port?: string; host: string; keepOpen?: boolean }) => {
+      if (!opts.dashboard && (opts.port !== undefined || opts.keepOpen)) throw new UsageError('--port and --keep-open go with --dashboard');
+      const port = opts.dashboard ? parsePort(opts.port ?? String(DASHBOARD_PORT)) : 0;
       const { config, baseDir } = readConfigFile(file);
       if (opts.epochs !== undefined) config.train.epochs = opts.epochs;
       if (!opts.stl) config.baselines.stl = false;
@@ -28,10 +39,33 @@ export function registerTrain(program: Command): void {
       const outDir = opts.out ?? path.join('runs', config.name);
       if (opts.overwrite && opts.resume) throw new UsageError('--overwrite and --resume exclude each other');
       if (opts.overwrite) fs.rmSync(outDir, { recursive: true, force: true });
-      const { report, finished } = await runExperiment(config, {
-        outDir, baseDir, backend, resume: opts.resume, dataDir: opts.dataDir, progress: opts.progress, log: (m) => console.error(m),
-      });
+      let dashboard: LiveDashboard | undefined;
+      if (opts.dashboard) {
+        dashboard = await startLiveDashboard({ runDir: outDir, port, host: opts.host, onError: (m) => console.error(`dashboard stopped: ${m}`) }).catch((e: unknown) => {
+          throw listenError(e, port, opts.host);
+        });
+        console.error(`dashboard: ${dashboard.url}`);
+      }
+      let result: Awaited<ReturnType<typeof runExperiment>>;
+      try {
+        result = await runExperiment(config, {
+          outDir, baseDir, backend, resume: opts.resume, dataDir: opts.dataDir, progress: opts.progress, log: (m) => console.error(m),
+        });
+      } catch (e) {
+        await dashboard?.finish('failed', (e as Error).message);
+        await dashboard?.close();
+        throw e;
+      }
+      const { report, finished } = result;
       console.log(formatReport(report));
       if (finished) console.log(`\nrun folder: ${outDir} (report.json, model/, history.jsonl)`);
+      if (dashboard) {
+        await dashboard.finish(finished ? 'finished' : 'incomplete');
+        if (opts.keepOpen) {
+          console.error(`dashboard: ${dashboard.url} stays open (--keep-open); Ctrl-C stops it`);
+          await untilSignal();
+        }
+        await dashboard.close();
+      }
     });
 }

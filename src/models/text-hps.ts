@@ -1,0 +1,109 @@
+/**
+ * `text-hps`: hard parameter sharing for text. Input: token ids [L] (floats, 0 = `<pad>`). One shared
+ * sequence encoder (src/text/encoder.ts: embedding + Transformer or BiGRU) gives per-token features
+ * [B, L, D], exactly 0 at padding. Each task has its own head on them:
+ *   - token-level tasks (kind `sequence`): a dense per token (optional hidden layers, then K logits) →
+ *     [B, L, K];
+ *   - sentence-level tasks (every other kind): masked pooling over the non-padding tokens (`pool`: mean,
+ *     default, or max), then dense layers → [B, units].
+ * forward = decode(encode(x)) with the per-token representation in between, so rep-grad methods
+ * (aggregator mode `rep`) differentiate each task w.r.t. the [B, L, D] features; the pooling heads find
+ * the padding in the representation itself (all-zero rows), so decode needs nothing but it.
+ *
+ * Options: `vocabSize` (required: ids must be < vocabSize; the text loaders report it as
+ * `split.text.vocabulary.length`), `encoder` ({ type: 'transformer', dim, layers, heads, ffn } or
+ * { type: 'bigru', dim, units }; an mlp/cnn encoder — the config default — means the default
+ * Transformer), `pool`, `head: { hidden, activation }`.
+ */
+import { tfl, type Tensor } from '../engine/tf.js';
+import { buildTextEncoder, type TextEncoderConfig } from '../text/encoder.js';
+import { MaskedPooling, type PoolingMode } from '../text/layers.js';
+import { checkOptions, enumOption, safeName } from './blocks.js';
+import { seededInit, uniqueName, variablesOf, type Activation } from './encoders.js';
+import type { ArchitectureContext, MultiTaskModel } from './types.js';
+
+export interface TextHpsConfig {
+  vocabSize: number;
+  encoder?: TextEncoderConfig | { type: 'mlp' | 'cnn' };
+  pool?: PoolingMode;
+  head?: { hidden?: number[]; activation?: Activation };
+}
+
+const ARCH = 'text-hps';
+
+/** A head on per-token features [L, D]: per-token logits [L, units] or pooled logits [units]. */
+export function textHead(args: {
+  maxLength: number; dim: number; units: number; perToken: boolean; pool: PoolingMode;
+  hidden: number[]; activation: Activation; seed: number; task: string;
+}): tfl.LayersModel {
+  const safe = safeName(args.task);
+  const input = tfl.input({ shape: [args.maxLength, args.dim], name: uniqueName(`head_${safe}_input`) });
+  let h: tfl.SymbolicTensor = input;
+  if (!args.perToken) h = new MaskedPooling({ mode: args.pool, name: uniqueName(`head_${safe}_pool`) }).apply(h) as tfl.SymbolicTensor;
+  let layerSeed = args.seed * 1000 + 501;
+  for (const u of args.hidden) {
+    h = tfl.layers.dense({ units: u, activation: args.activation, kernelInitializer: seededInit(layerSeed++), name: uniqueName(`head_${safe}_dense`) }).apply(h) as tfl.SymbolicTensor;
+  }
+  const out = tfl.layers.dense({ units: args.units, kernelInitializer: seededInit(layerSeed++), name: uniqueName(`head_${safe}_logits`) }).apply(h) as tfl.SymbolicTensor;
+  return tfl.model({ inputs: input, outputs: out, name: uniqueName(`head_${safe}`) });
+}
+
+export function textHardSharing(ctx: ArchitectureContext, config: Record<string, unknown>): MultiTaskModel {
+  checkOptions(ARCH, config, ['vocabSize', 'pool']);
+  if (ctx.inputShape.length !== 1) throw new Error(`${ARCH}: the input must be token ids of shape [L], got [${ctx.inputShape.join(', ')}]`);
+  const L = ctx.inputShape[0]!;
+  const vocabSize = config.vocabSize;
+  if (typeof vocabSize !== 'number' || !Number.isInteger(vocabSize) || vocabSize < 2) {
+    throw new Error(`${ARCH}: option vocabSize (the vocabulary size, <pad> and <unk> included) must be an integer ≥ 2, got ${JSON.stringify(vocabSize)}`);
+  }
+  const pool = enumOption(ARCH, config, 'pool', ['mean', 'max'] as const, 'mean');
+  const enc = config.encoder as { type?: string } | undefined;
+  const encoderConfig = enc && (enc.type === 'transformer' || enc.type === 'bigru') ? (enc as TextEncoderConfig) : undefined;
+  const head = (config.head ?? {}) as { hidden?: number[]; activation?: Activation };
+
+  const encoder = buildTextEncoder({ maxLength: L, vocabSize, seed: ctx.seed, prefix: 'text' }, encoderConfig);
+  const dim = encoder.outputs[0]!.shape[2] as number;
+  const heads = ctx.tasks.map((t, i) => {
+    const perToken = t.kind === 'sequence';
+    if (perToken && t.spec.width !== L) throw new Error(`${ARCH}: sequence task "${t.name}" has width ${t.spec.width}, the input length is ${L}`);
+    return textHead({
+      maxLength: L, dim, perToken, pool, units: perToken ? t.spec.outputSize : t.headUnits,
+      hidden: head.hidden ?? [], activation: head.activation ?? 'relu', seed: ctx.seed + 7919 * (i + 1), task: t.name,
+    });
+  });
+  const taskNames = ctx.tasks.map((t) => t.name);
+  let combined: tfl.LayersModel | null = null;
+  const encode = (x: Tensor, training: boolean) => encoder.apply(x, { training }) as Tensor;
+  const decode = (rep: Tensor, training: boolean) => heads.map((h) => h.apply(rep, { training }) as Tensor);
+
+  return {
+    architecture: ARCH,
+    taskNames,
+    forward(x, training) {
+      const representation = encode(x, training);
+      return { logits: decode(representation, training), representation };
+    },
+    encode,
+    decode,
+    sharedVariables: () => variablesOf(encoder),
+    taskVariables: (task) => {
+      const i = taskNames.indexOf(task);
+      if (i < 0) throw new Error(`${ARCH}: unknown task "${task}"; tasks are ${taskNames.join(', ')}`);
+      return variablesOf(heads[i]!);
+    },
+    trainableVariables: () => [...variablesOf(encoder), ...heads.flatMap(variablesOf)],
+    layersModel() {
+      if (!combined) {
+        const input = tfl.input({ shape: ctx.inputShape, name: uniqueName('input') });
+        const rep = encoder.apply(input) as tfl.SymbolicTensor;
+        const outs = heads.map((h) => h.apply(rep) as tfl.SymbolicTensor);
+        combined = tfl.model({ inputs: input, outputs: outs, name: uniqueName('mtl_text_hps') });
+      }
+      return combined;
+    },
+    dispose() {
+      encoder.dispose();
+      heads.forEach((h) => h.dispose());
+    },
+  };
+}
