@@ -42,3 +42,13 @@ export { parseConfig, readConfigFile } from './config/load.js';
 export { UsageError } from './config/errors.js';
 export { runExperiment, trainModel } from './run/experiment.js';
 export { evaluateRun } from './run/evaluate-run.js';
+
+export { countParameters, parameterGroups } from './models/params.js';
+export { aggregate, aggregatorNames, registerAggregator, weightsOf } from './aggregators/index.js';
+export type { Aggregator, AggregatorOptions } from './aggregators/index.js';
+export { lookaheadAffinity } from './relations/affinity.js';
+export { bestGrouping, groupScore, type Grouping } from './relations/grouping.js';
+export { GradientStatsAccumulator, type GradientStats } from './train/gradient-stats.js';
+export { runCompare, parseMethod } from './run/compare.js';
+export { runAffinity } from './run/affinity.js';
+export { createServer, type ServeOptions } from './serve/server.js';
