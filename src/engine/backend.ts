@@ -2,6 +2,8 @@
  * Backend selection. In Node the default is `wasm` (SIMD, files loaded from the installed package), with
  * `cpu` as the fallback; `tensorflow` (tfjs-node) is used only when the user installed it, since its
  * install downloads a native binary we cannot ship. Choose with `--backend` or `MTL_BACKEND`.
+ * wasm can run multi-threaded (opt-in: `{ threads: N }` or MTL_WASM_THREADS=N|auto; src/engine/
+ * wasm-threads.ts), falling back to the single-threaded SIMD build if the threaded start fails.
  */
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -12,6 +14,44 @@ export type BackendName = (typeof BACKENDS)[number];
 
 const require = createRequire(import.meta.url);
 let wasmReady: Promise<void> | null = null;
+
+export interface BackendOptions {
+  /**
+   * wasm only: XNNPACK threads (the calling thread included; at most 8). Above 1 the threaded SIMD
+   * build is started; this takes effect only at the first wasm start in a process. Default:
+   * MTL_WASM_THREADS (a count, or `auto` for one per CPU), else 1.
+   */
+  threads?: number;
+  /** How long the threaded start may take before falling back (default 60 s). */
+  threadStartTimeoutMs?: number;
+}
+
+/** Whether the wasm backend has been initialised in this process (without starting it). */
+function wasmStarted(): boolean {
+  const registry = (tf.engine() as unknown as { registry: Record<string, unknown> }).registry;
+  return registry.wasm != null;
+}
+
+/** Starts wasm with `threads` threads if asked for and possible; returns false to start it plainly. */
+async function startWasmThreads(threads: number | undefined, timeoutMs: number | undefined, log: (msg: string) => void): Promise<boolean> {
+  if (threads == null || threads <= 1) return false;
+  const { startThreadedWasm, abandonThreadedStart, wasmThreadCount } = await import('./wasm-threads.js');
+  if (wasmStarted()) {
+    // A process starts wasm once; setBackend then only switches to it.
+    const running = wasmThreadCount();
+    if (running !== threads) log(`wasm: already started with ${running} thread${running === 1 ? '' : 's'} in this process; ${threads} ignored`);
+    return false;
+  }
+  try {
+    const { threads: n } = await startThreadedWasm(threads, timeoutMs);
+    log(`wasm: ${n} thread${n === 1 ? '' : 's'}`);
+    return true;
+  } catch (e) {
+    log(`wasm: multi-threaded start failed (${e instanceof Error ? e.message : String(e)}); using the single-threaded SIMD build`);
+    await abandonThreadedStart();
+    return false;
+  }
+}
 
 async function prepareWasm(): Promise<void> {
   if (!wasmReady) {
@@ -48,7 +88,7 @@ export function isBackendName(name: string): name is BackendName {
  * Selects and initialises a backend. `requested` falls back to `MTL_BACKEND`, then `wasm`.
  * Returns the name of the backend actually in use (wasm falls back to cpu if it cannot start).
  */
-export async function initBackend(requested?: string, log: (msg: string) => void = () => {}): Promise<BackendName> {
+export async function initBackend(requested?: string, log: (msg: string) => void = () => {}, options: BackendOptions = {}): Promise<BackendName> {
   const name = requested ?? process.env.MTL_BACKEND ?? 'wasm';
   if (!isBackendName(name)) {
     throw new Error(`unknown backend "${name}": choose one of ${BACKENDS.join(', ')}`);
@@ -61,7 +101,9 @@ export async function initBackend(requested?: string, log: (msg: string) => void
   } else if (name === 'wasm') {
     await import('@tensorflow/tfjs-backend-cpu');
     await prepareWasm();
-    if (!(await tf.setBackend('wasm'))) {
+    const { threadsFromEnv } = await import('./wasm-threads.js');
+    const threaded = await startWasmThreads(options.threads ?? threadsFromEnv(), options.threadStartTimeoutMs, log);
+    if (!threaded && !(await tf.setBackend('wasm'))) {
       log('wasm backend failed to start; falling back to cpu');
       await tf.setBackend('cpu');
     }
