@@ -1,9 +1,15 @@
 /** The `mtl` command line: one sub-command per file in ./commands. */
 import { Command } from 'commander';
+import { registerAddTask } from './commands/add-task.js';
 import { registerAffinity } from './commands/affinity.js';
+import { registerAgent } from './commands/agent.js';
+import { registerFusion } from './commands/fusion.js';
+import { registerPredict } from './commands/predict.js';
 import { registerCompare } from './commands/compare.js';
 import { registerEval } from './commands/eval.js';
+import { registerMeta } from './commands/meta.js';
 import { registerReport } from './commands/report.js';
+import { registerSchool } from './commands/school.js';
 import { registerServe } from './commands/serve.js';
 import { registerTrain } from './commands/train.js';
 import { reportError } from './errors.js';
@@ -21,6 +27,12 @@ export function buildProgram(): Command {
   registerServe(program);
   registerReport(program);
   registerAffinity(program);
+  registerAgent(program);
+  registerPredict(program);
+  registerFusion(program);
+  registerSchool(program);
+  registerMeta(program);
+  registerAddTask(program);
   return program;
 }
 

@@ -6,11 +6,13 @@ import { mmoe, type MmoeConfig } from './mmoe.js';
 import { mtan, type MtanConfig } from './mtan.js';
 import { cgc, ple, type CgcConfig, type PleConfig } from './ple.js';
 import { textHardSharing } from './text-hps.js';
+import { fusionModel } from '../fusion/model.js';
 import type { ArchitectureContext, ArchitectureFactory, MultiTaskModel } from './types.js';
 
 const ARCHITECTURES: Record<string, ArchitectureFactory> = {
   hps: (ctx, config) => hardSharing(ctx, config as unknown as HpsConfig),
   'text-hps': (ctx, config) => textHardSharing(ctx, config),
+  fusion: (ctx, config) => fusionModel(ctx, config),
   'cross-stitch': (ctx, config) => crossStitch(ctx, config as unknown as CrossStitchConfig),
   mtan: (ctx, config) => mtan(ctx, config as unknown as MtanConfig),
   mmoe: (ctx, config) => mmoe(ctx, config as unknown as MmoeConfig),

@@ -1,7 +1,7 @@
 /**
  * `text-hps`: hard parameter sharing for text. Input: token ids [L] (floats, 0 = `<pad>`). One shared
- * sequence encoder (src/text/encoder.ts: embedding + Transformer or BiGRU) gives per-token features
- * [B, L, D], exactly 0 at padding. Each task has its own head on them:
+ * sequence encoder (src/text/encoder.ts: embedding + bidirectional GRU, default, or a Transformer)
+ * gives per-token features [B, L, D], exactly 0 at padding. Each task has its own head on them:
  *   - token-level tasks (kind `sequence`): a dense per token (optional hidden layers, then K logits) →
  *     [B, L, K];
  *   - sentence-level tasks (every other kind): masked pooling over the non-padding tokens (`pool`: mean,
@@ -11,9 +11,9 @@
  * the padding in the representation itself (all-zero rows), so decode needs nothing but it.
  *
  * Options: `vocabSize` (required: ids must be < vocabSize; the text loaders report it as
- * `split.text.vocabulary.length`), `encoder` ({ type: 'transformer', dim, layers, heads, ffn } or
- * { type: 'bigru', dim, units }; an mlp/cnn encoder — the config default — means the default
- * Transformer), `pool`, `head: { hidden, activation }`.
+ * `split.text.vocabulary.length`), `encoder` ({ type: 'bigru', dim, units } or
+ * { type: 'transformer', dim, layers, heads, ffn }; an mlp/cnn encoder — the config default — means the
+ * default BiGRU), `pool`, `head: { hidden, activation }`.
  */
 import { tfl, type Tensor } from '../engine/tf.js';
 import { buildTextEncoder, type TextEncoderConfig } from '../text/encoder.js';

@@ -9,6 +9,7 @@ import { boxTask } from './box.js';
 import { multiclassTask } from './multiclass.js';
 import { multilabelTask } from './multilabel.js';
 import { fitTargetScaling, regressionTask } from './regression.js';
+import { sequenceTask } from './sequence.js';
 import type { Task } from './types.js';
 
 export interface TaskOptions {
@@ -25,6 +26,7 @@ const FACTORIES: Record<TaskKind, Factory> = {
   binary: (spec) => binaryTask(spec),
   multilabel: (spec) => multilabelTask(spec),
   box: (spec, o) => boxTask(spec, o.state as { beta?: number } | undefined),
+  sequence: (spec) => sequenceTask(spec),
   regression: (spec, o, train) => {
     const saved = o.state as { mean?: number[]; std?: number[]; loss?: 'mse' | 'l1' } | undefined;
     const scaling = saved?.mean ? { mean: saved.mean, std: saved.std } : train ? fitTargetScaling(train.values, train.n, spec.width) : {};

@@ -9,10 +9,13 @@ import { loadEnergy } from './energy.js';
 import { loadMnist } from './mnist.js';
 import { loadMulan } from './mulan.js';
 import { loadSarcos } from './sarcos.js';
+import { loadSnips } from './snips.js';
+import { loadUciSentiment } from './sentiment.js';
+import { loadSnipsSentiment } from '../../text/joint.js';
 
 export type { LoadOptions } from './common.js';
 export { resolveDataDir } from './common.js';
-export { loadAdult, loadEnergy, loadMnist, loadMulan, loadSarcos };
+export { loadAdult, loadEnergy, loadMnist, loadMulan, loadSarcos, loadSnips, loadUciSentiment, loadSnipsSentiment };
 
 const LOADERS = {
   adult: loadAdult,
@@ -23,6 +26,10 @@ const LOADERS = {
   'mulan-scene': (o: LoadOptions) => loadMulan('scene', o),
   'mulan-flags': (o: LoadOptions) => loadMulan('flags', o),
   mnist: loadMnist,
+  snips: loadSnips,
+  'uci-sentiment': loadUciSentiment,
+  'snips-sentiment': loadSnipsSentiment,
+  school: async (o: LoadOptions) => (await import('./school.js')).loadSchoolSplit(o),
 } satisfies Record<string, (options: LoadOptions) => Promise<DatasetSplit>>;
 
 export type DatasetName = keyof typeof LOADERS;

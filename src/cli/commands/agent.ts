@@ -1,0 +1,58 @@
+/** `mtl agent`: the conversational-agent example (SNIPS joint intent + slots vs single-task, + sentiment). */
+import path from 'node:path';
+import type { Command } from 'commander';
+import { UsageError } from '../../config/errors.js';
+import { initBackend } from '../../engine/backend.js';
+import { formatAgentReport, runAgent } from '../../run/agent.js';
+import { DEFAULT_TEXT_SETTINGS, type TextTrainSettings } from '../../run/text.js';
+import type { TextEncoderConfig } from '../../text/encoder.js';
+
+const int = (what: string) => (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new UsageError(`${what}: expected a non-negative integer, got '${v}'`);
+  return n;
+};
+
+export function registerAgent(program: Command): void {
+  program
+    .command('agent')
+    .description('SNIPS joint intent + slot model vs single-task models (intent accuracy, slot F1, exact match, Δm%), and a model with the review sentiment tasks too')
+    .option('-o, --out <dir>', 'run folder', path.join('runs', 'agent'))
+    .option('--seed <n>', 'seed of everything (initialisation, batches, sentiment split)', int('--seed'), DEFAULT_TEXT_SETTINGS.seed)
+    .option('--epochs <n>', 'most epochs per model (early stopping on dev)', int('--epochs'), DEFAULT_TEXT_SETTINGS.epochs)
+    .option('--patience <n>', 'early-stopping patience in epochs (0 = off)', int('--patience'), DEFAULT_TEXT_SETTINGS.patience)
+    .option('--batch-size <n>', 'batch size', int('--batch-size'), DEFAULT_TEXT_SETTINGS.batchSize)
+    .option('--lr <x>', 'Adam learning rate', (v) => Number(v), DEFAULT_TEXT_SETTINGS.lr)
+    .option('--encoder <type>', 'bigru | transformer', 'bigru')
+    .option('--dim <n>', 'encoder width', int('--dim'), 64)
+    .option('--layers <n>', 'transformer layers', int('--layers'), 1)
+    .option('--pool <mode>', 'sentence pooling: mean | max', 'mean')
+    .option('--batching <mode>', 'mixed | per-task (multi-input model)', 'mixed')
+    .option('--limit <n>', 'first n training sentences per dataset (quick runs)', int('--limit'))
+    .option('--no-sentiment', 'skip the model with the review sentiment tasks')
+    .option('-b, --backend <name>', 'wasm | cpu | tensorflow (default: $MTL_BACKEND or wasm)')
+    .option('--data-dir <dir>', 'folder of the datasets (default: $MTL_DATA_DIR or ../shared/data)')
+    .option('--progress <mode>', 'auto | bar | lines | silent', 'lines')
+    .action(async (opts: {
+      out: string; seed: number; epochs: number; patience: number; batchSize: number; lr: number; encoder: string; dim: number; layers: number;
+      pool: string; batching: string; limit?: number; sentiment: boolean; backend?: string; dataDir?: string; progress: TextTrainSettings['progress'];
+    }) => {
+      if (opts.encoder !== 'transformer' && opts.encoder !== 'bigru') throw new UsageError(`--encoder: transformer or bigru, got '${opts.encoder}'`);
+      if (opts.pool !== 'mean' && opts.pool !== 'max') throw new UsageError(`--pool: mean or max, got '${opts.pool}'`);
+      if (opts.batching !== 'mixed' && opts.batching !== 'per-task') throw new UsageError(`--batching: mixed or per-task, got '${opts.batching}'`);
+      if (!(opts.lr > 0)) throw new UsageError('--lr: expected a positive number');
+      const encoder: TextEncoderConfig = opts.encoder === 'bigru'
+        ? { type: 'bigru', dim: opts.dim, units: Math.max(1, Math.floor(opts.dim / 2)) }
+        : { type: 'transformer', dim: opts.dim, layers: opts.layers, heads: 4, ffn: 2 * opts.dim };
+      const backend = await initBackend(opts.backend, (m) => console.error(m));
+      const settings: TextTrainSettings = {
+        ...DEFAULT_TEXT_SETTINGS, seed: opts.seed, epochs: opts.epochs, patience: opts.patience, batchSize: opts.batchSize, lr: opts.lr,
+        encoder, pool: opts.pool, batching: opts.batching, progress: opts.progress,
+      };
+      const t0 = performance.now();
+      const report = await runAgent({ outDir: opts.out, dataDir: opts.dataDir, settings, limit: opts.limit, sentiment: opts.sentiment, log: (m) => console.error(m) });
+      console.log(formatAgentReport(report));
+      console.log(`\nbackend ${backend}; total ${((performance.now() - t0) / 1000).toFixed(0)} s; run folder ${opts.out} (report.md, report.json; models in snips/, snips-sentiment/)`);
+      console.log(`try: node bin/mtl.js predict ${path.join(opts.out, opts.sentiment ? 'snips-sentiment' : 'snips')} "book a table for two at sushi place tomorrow"`);
+    });
+}
