@@ -52,3 +52,12 @@ export { GradientStatsAccumulator, type GradientStats } from './train/gradient-s
 export { runCompare, parseMethod } from './run/compare.js';
 export { runAffinity } from './run/affinity.js';
 export { createServer, type ServeOptions } from './serve/server.js';
+
+export { tokenize, detokenize, encodeSentences, Vocabulary, PAD_ID, UNK_ID, type TokenizerOptions } from './text/tokenizer.js';
+export { buildTextEncoder, type TextEncoderConfig } from './text/encoder.js';
+export { loadTextState, saveTextState, type TextState } from './text/state.js';
+export { sequenceTask } from './tasks/sequence.js';
+export { extractSpans, spanF1, type Span } from './tasks/spans.js';
+export { fusionModel, buildFusionEncoder, type FusionConfig, type FusionMode } from './fusion/model.js';
+export { resolveViews, type ViewSpecs } from './fusion/views.js';
+export { crossViewAttention } from './fusion/layers.js';

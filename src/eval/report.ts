@@ -31,9 +31,11 @@ export interface Report {
 
 export function withDeltas(report: Omit<Report, 'deltaM'>): Report {
   const entries = Object.values(report.tasks);
-  const haveStl = entries.length > 0 && entries.every((t) => t.stl);
+  // A baseline metric of 0 (or missing) has no relative change: no delta rather than an error.
+  const usable = (t: TaskReport) => !!t.stl && Number.isFinite(t.stl[t.primary]) && t.stl[t.primary] !== 0;
+  const haveStl = entries.length > 0 && entries.every(usable);
   for (const t of entries) {
-    if (t.stl) t.delta = relativeChange({ mtl: t.mtl[t.primary], stl: t.stl[t.primary], higherIsBetter: t.higherIsBetter });
+    if (usable(t)) t.delta = relativeChange({ mtl: t.mtl[t.primary], stl: t.stl![t.primary], higherIsBetter: t.higherIsBetter });
   }
   const out: Report = { ...report };
   if (haveStl) {
