@@ -112,6 +112,12 @@ export async function initBackend(requested?: string, log: (msg: string) => void
     await tf.setBackend('cpu');
   }
   await tf.ready();
+  if (tf.getBackend() === 'wasm') {
+    // Native AVX2 kernels (matMul, convolutions, Adam) over the wasm backend's, built with g++ at first use;
+    // pure wasm stays in place when MTL_NATIVE=0 or the addon cannot be built.
+    const { registerNativeKernels } = await import('./native/register.js');
+    registerNativeKernels({ log });
+  }
   const active = tf.getBackend() as BackendName;
   log(`backend: ${active}`);
   return active;

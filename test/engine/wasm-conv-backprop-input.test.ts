@@ -44,6 +44,9 @@ function backpropInput(x: number[], f: number[], strides: number | [number, numb
   return tf.engine().runKernel('Conv2DBackpropInput', { dy: randn(dyShape, seed), filter: randn(f, seed + 1) }, attrs) as tf.Tensor;
 }
 
+// These tests check the pure-wasm kernels; the native ones (test/engine/native.test.ts) stay off here.
+process.env.MTL_NATIVE = '0';
+
 beforeAll(async () => {
   expect(await initBackend('wasm')).toBe('wasm');
 });

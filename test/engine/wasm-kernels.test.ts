@@ -66,6 +66,9 @@ function gradsOf(op: (x: tf.Tensor, w: tf.Tensor) => tf.Tensor, xShape: number[]
 
 type Pad = 'same' | 'valid' | number | [[number, number], [number, number], [number, number], [number, number]];
 
+// These tests check the pure-wasm kernels; the native ones (test/engine/native.test.ts) stay off here.
+process.env.MTL_NATIVE = '0';
+
 beforeAll(async () => {
   expect(await initBackend('wasm')).toBe('wasm');
 });

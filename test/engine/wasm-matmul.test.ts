@@ -47,6 +47,9 @@ function shapes(batchA: number[], batchB: number[], m: number, k: number, n: num
 
 const COMBOS: Array<[boolean, boolean]> = [[false, false], [true, false], [false, true], [true, true]];
 
+// These tests check the pure-wasm kernels; the native ones (test/engine/native.test.ts) stay off here.
+process.env.MTL_NATIVE = '0';
+
 beforeAll(async () => {
   expect(await initBackend('wasm')).toBe('wasm');
 });

@@ -49,6 +49,9 @@ function poolGrad(x: tf.Tensor4D, dy: tf.Tensor4D | null, filterSize: Pair, stri
   return tf.engine().runKernel('MaxPoolGrad', { dy: g, input: x, output: y }, attrs as tf.NamedAttrMap) as tf.Tensor;
 }
 
+// These tests check the pure-wasm kernels; the native ones (test/engine/native.test.ts) stay off here.
+process.env.MTL_NATIVE = '0';
+
 beforeAll(async () => {
   expect(await initBackend('wasm')).toBe('wasm');
 });
