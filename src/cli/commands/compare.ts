@@ -10,7 +10,7 @@ export function registerCompare(program: Command): void {
     .command('compare')
     .description('train several MTL methods on one config and tabulate test metrics, Δm% and epoch time (Markdown + CSV)')
     .argument('<config>', 'experiment config')
-    .requiredOption('-m, --methods <list>', 'comma-separated: weightings (ew, uw, dwa, …), aggregators (pcgrad, mgda, …; name@rep for rep-grad), or weighting+aggregator')
+    .requiredOption('-m, --methods <list>', 'comma-separated: architectures (hps, mmoe, …), weightings (ew, uw, dwa, …), aggregators (pcgrad, mgda, …; name@rep for rep-grad), or weighting+aggregator')
     .option('-o, --out <dir>', 'output folder (default: runs/<name>-compare)')
     .option('-b, --backend <name>', 'wasm | cpu | tensorflow')
     .option('--seeds <list>', 'comma-separated seeds (default: the config seed)')
