@@ -1459,6 +1459,14 @@ napi_value Sgemm(napi_env env, napi_callback_info info) {
       apply_epilogue(e, Ci, N, 0, M, 0, N);
       return;
     }
+    if (!ta && tb && M * N <= 64 && beta == 0.f && K > 0) {
+      // A few long dot products (a Gramian GG^T of T task gradients): the packed kernel would pad the
+      // M x N block to a full register tile and copy both operands first.
+      for (int i = 0; i < M; ++i)
+        for (int j = 0; j < N; ++j) Ci[(long)i * N + j] = alpha * dot(Ai + (long)i * K, Bi + (long)j * K, K);
+      apply_epilogue(e, Ci, N, 0, M, 0, N);
+      return;
+    }
     gemm(ta ? (const APacker&)ac : (const APacker&)ar, tb ? (const BPacker&)bc : (const BPacker&)br, M, N, K, Ci, N, alpha, beta, e, threaded);
   };
   const double flopsEach = 2.0 * M * N * std::max(K, 1);

@@ -14,7 +14,7 @@ import { mgda } from './mgda.js';
 import { nashMtl } from './nash-mtl.js';
 import { pcgrad } from './pcgrad.js';
 import { mean, sum } from './sum-mean.js';
-import type { Aggregator, AggregatorOptions, GradientRows } from './types.js';
+import type { Aggregator, AggregatorOptions, GradientRows, Matrix } from './types.js';
 import { upgrad } from './upgrad.js';
 
 export type { Aggregator, AggregatorOptions, GradientRows, GramianWeights, Matrix } from './types.js';
@@ -69,6 +69,26 @@ export function aggregate(name: string, grads: GradientRows, options: Aggregator
   checkGradients(name, grads);
   if (grads.length === 1) return Float32Array.from(grads[0]!);
   return fn(grads, options);
+}
+
+/** Whether the method is a combination d = Gᵀβ with β from the Gramian alone (all but graddrop). */
+export function isGramianMethod(name: string): boolean {
+  return lookup(name).weights !== undefined;
+}
+
+/**
+ * The weights β of a Gramian method from M = GGᵀ (T×T) alone, for callers that keep G elsewhere (on
+ * the device: train/task-gradients.ts). Throws an Error naming the method unless M is a finite
+ * square matrix (a non-finite gradient makes M non-finite).
+ */
+export function weightsFromGramian(name: string, M: Matrix, options: AggregatorOptions = {}): number[] {
+  const fn = lookup(name);
+  if (!fn.weights) throw new Error(`aggregator "${name}" is not a weighted combination of the gradients`);
+  const T = M.length;
+  if (T === 0 || M.some((row) => row.length !== T)) throw new Error(`aggregator "${name}": the Gramian must be a non-empty square matrix`);
+  if (M.some((row) => row.some((v) => !Number.isFinite(v)))) throw new Error(`aggregator "${name}": the task gradients hold non-finite values (their Gramian is not finite)`);
+  if (T === 1) return [1];
+  return fn.weights(M, options);
 }
 
 /** The weights β of d = Gᵀβ for methods that are a combination of the gradients (all but graddrop). */

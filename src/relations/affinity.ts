@@ -19,7 +19,7 @@ export function lookaheadAffinity(model: MultiTaskModel, tasks: Task[], batch: B
   const weighting = equalWeighting({ taskNames: tasks.map((t) => t.name) });
   const { grads, losses } = gradientStep({
     model, tasks, weighting, batch, ctx: { epoch: 0, step: 0 }, mode: 'param',
-    direction: (rows) => { G = rows; return new Float32Array(rows[0].length); },
+    direction: (rows) => { G = rows.rows(); return { weights: new Array<number>(rows.T).fill(0) }; },
   });
   grads.forEach((g) => g.dispose());
   const before = Array.from(losses.dataSync());

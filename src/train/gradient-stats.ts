@@ -28,7 +28,11 @@ export class GradientStatsAccumulator {
   }
 
   add(G: ArrayLike<number>[]): void {
-    const M = gramian(G as Float64Array[]);
+    this.addGramian(gramian(G as Float64Array[]));
+  }
+
+  /** One step's statistics from the Gramian M = GGᵀ of its task gradients. */
+  addGramian(M: number[][]): void {
     let any = false;
     for (let i = 0; i < this.T; i++) {
       for (let j = 0; j < this.T; j++) {

@@ -2,23 +2,24 @@
  * One training step in gradient space: per-task gradients of the shared part, combined into one
  * direction by an aggregator (PCGrad, MGDA, …) or a gradient-space weighting (GradNorm, DB-MTL).
  *
- * - `param` mode: one backward pass per task over the shared parameters; G is T × P.
- * - `rep` mode (rep-grad): the encoder runs once outside the tape; each task's term is differentiated
- *   w.r.t. the shared representation (heads only), G is T × (B·D); the aggregated representation
- *   gradient is then pushed through the encoder in one backward pass. MGDA in this mode is MGDA-UB.
- *
- * Each task's own head gets the gradient of its own term. No per-task graph or gradient outlives its
- * use: every pass runs in its own tape and its tensors are disposed as soon as they are flattened.
+ * The forward pass runs once, recorded on a Tape; each task's term is then differentiated from that
+ * one recording (a task's backward pass reaches the shared part and its own head only).
+ * - `param` mode: G is T × P over the shared parameters (one encoder backward pass per task).
+ * - `rep` mode (rep-grad): each task's term is differentiated w.r.t. the shared representation z
+ *   (heads only), G is T × (B·D); the aggregated representation gradient is then pushed through the
+ *   encoder once, from the same recording. MGDA in this mode is MGDA-UB.
+ * G stays on the device (task-gradients.ts). Each task's own head gets the gradient of its own term.
  */
+import { Tape } from '../engine/tape.js';
 import { tf } from '../engine/tf.js';
 import type { MultiTaskModel } from '../models/types.js';
 import type { Task } from '../tasks/types.js';
 import type { Weighting, WeightingContext } from '../weighting/types.js';
 import type { Batch } from './batches.js';
-import { flatten, unflatten } from './flat.js';
+import { TaskGradients, type Direction } from './task-gradients.js';
 
 export type GradientMode = 'param' | 'rep';
-export type DirectionFn = (G: Float32Array[], losses: number[]) => Float32Array;
+export type DirectionFn = (G: TaskGradients, losses: number[]) => Direction;
 
 export interface GradientStepResult {
   /** Gradient per trainable variable (shared ones: the aggregated direction). */
@@ -47,52 +48,49 @@ export function gradientStep(args: {
   direction: DirectionFn;
 }): GradientStepResult {
   const { model, tasks, weighting, batch, ctx, mode, direction } = args;
-  const shared = model.sharedVariables();
-  const grads = new Map<tf.Variable, tf.Tensor>();
-  const G: Float32Array[] = [];
-  let losses: tf.Tensor | null = null;
-
   if (mode === 'rep' && !(model.encode && model.decode)) {
     throw new Error(`gradient mode "rep" needs an architecture with one shared representation; "${model.architecture}" has none (use mode "param")`);
   }
-  let rep: tf.Variable | null = null;
-  if (mode === 'rep') {
-    const z = tf.tidy(() => model.encode!(batch.x, true));
-    rep = tf.variable(z, true);
-    z.dispose(); // the variable holds its own reference to the data
-  }
-
-  tasks.forEach((task, t) => {
-    const own = model.taskVariables(task.name);
-    const wrt = rep ? [rep, ...own] : [...shared, ...own];
-    const { value, grads: g } = tf.variableGrads(() => {
-      const logits = rep ? model.decode!(rep, true) : model.forward(batch.x, true).logits;
-      const ls = taskLosses(tasks, logits, batch);
-      if (t === 0) losses = tf.keep(tf.stack(ls));
-      return termsOf(weighting, ls, ctx)[t] as tf.Scalar;
-    }, wrt);
-    value.dispose();
-    const sharedPart = rep ? [rep] : shared;
-    // A shared variable a task does not reach has no gradient: it counts as zero in G.
-    const parts = sharedPart.map((v) => g[v.name] ?? tf.zerosLike(v));
-    G.push(flatten(parts));
-    parts.forEach((p) => p.dispose());
-    for (const v of own) if (g[v.name]) grads.set(v, g[v.name]);
+  const shared = model.sharedVariables();
+  const { tape, result } = Tape.record(() => {
+    const z = mode === 'rep' ? model.encode!(batch.x, true) : undefined;
+    const logits = z ? model.decode!(z, true) : model.forward(batch.x, true).logits;
+    const ls = taskLosses(tasks, logits, batch);
+    return { z, losses: tf.stack(ls), terms: termsOf(weighting, ls, ctx) };
   });
-
-  const lossValues = Array.from(losses!.dataSync());
-  const d = direction(G, lossValues);
-  if (rep) {
-    const dRep = tf.tensor(d, rep.shape);
-    const { value, grads: g } = tf.variableGrads(() => tf.sum(tf.mul(model.encode!(batch.x, true), dRep)) as tf.Scalar, shared);
-    value.dispose();
-    dRep.dispose();
-    rep.dispose();
-    for (const v of shared) grads.set(v, g[v.name] ?? tf.zerosLike(v));
-  } else {
-    unflatten(d, shared.map((v) => v.shape)).forEach((g, i) => grads.set(shared[i], g));
+  const { z, losses, terms } = result;
+  const grads = new Map<tf.Variable, tf.Tensor>();
+  try {
+    const wrtShared: tf.Tensor[] = z ? [z] : shared;
+    const parts = tasks.map((task, t) => {
+      const own = model.taskVariables(task.name);
+      const g = tape.grad(terms[t]!, [...wrtShared, ...own]);
+      own.forEach((v, k) => { const gv = g[wrtShared.length + k]; if (gv) grads.set(v, gv); });
+      // A shared tensor a task does not reach has no gradient: it counts as zero in G.
+      return wrtShared.map((v, k) => g[k] ?? tf.zerosLike(v));
+    });
+    const G = new TaskGradients(parts, wrtShared.map((v) => v.shape));
+    let d: tf.Tensor[];
+    try {
+      d = G.apply(direction(G, Array.from(losses.dataSync())));
+    } finally {
+      G.dispose();
+    }
+    if (z) {
+      const g = tape.grad(z, shared, d[0]);
+      d[0]!.dispose();
+      shared.forEach((v, k) => grads.set(v, g[k] ?? tf.zerosLike(v)));
+    } else shared.forEach((v, k) => grads.set(v, d[k]!));
+  } catch (err) {
+    grads.forEach((g) => g.dispose());
+    losses.dispose();
+    throw err;
+  } finally {
+    tape.dispose();
+    terms.forEach((t) => t.dispose());
+    z?.dispose();
   }
-  return { grads, losses: losses! };
+  return { grads, losses };
 }
 
 /** The task losses of a batch without gradients (for methods that watch the loss change of a step). */

@@ -19,7 +19,7 @@ import { createOptimizer, optimizerState, restoreOptimizerState, type OptimizerC
 import { createProgress, type Progress } from './progress.js';
 import { loadCheckpoint, saveCheckpoint, type TrainerState } from './checkpoint.js';
 import { writeFileAtomic } from './atomic.js';
-import { aggregate } from '../aggregators/index.js';
+import { aggregate, isGramianMethod, weightsFromGramian } from '../aggregators/index.js';
 import type { WeightingContext } from '../weighting/types.js';
 import { GradientStatsAccumulator } from './gradient-stats.js';
 import { AffinityAccumulator, lookaheadAffinity } from '../relations/affinity.js';
@@ -167,7 +167,7 @@ export class Trainer {
     const every = this.statsEvery();
     if (!every || step % every !== 0) return inner;
     return (G, losses) => {
-      this.stats.add(G);
+      this.stats.addGramian(G.gramian());
       return inner(G, losses);
     };
   }
@@ -175,12 +175,15 @@ export class Trainer {
   private innerDirection(step: number, ctx: WeightingContext): DirectionFn {
     const agg = this.options.aggregator;
     if (agg) {
-      const { method, mode: _mode, ...options } = agg;
+      const { method, mode: _mode, ...rest } = agg;
       // Stochastic methods get a seed per step, so a resumed run draws what the uninterrupted one drew.
-      return (G) => aggregate(method, G, { ...options, seed: this.options.seed * 1_000_003 + step, state: this.aggregatorState });
+      const options = { ...rest, seed: this.options.seed * 1_000_003 + step, state: this.aggregatorState };
+      // Gramian methods never need G's values in JavaScript: M = GGᵀ and d = Gᵀβ stay on the device.
+      if (isGramianMethod(method)) return (G) => ({ weights: weightsFromGramian(method, G.gramian(), options) });
+      return (G) => ({ vector: aggregate(method, G.rows(), options) });
     }
-    if (this.weighting.combineGradients) return (G, losses) => this.weighting.combineGradients!(G, losses, ctx);
-    return (G) => aggregate('sum', G);
+    if (this.weighting.combineGradients) return (G, losses) => ({ vector: this.weighting.combineGradients!(G.rows(), losses, ctx) });
+    return (G) => ({ weights: new Array<number>(G.T).fill(1) });
   }
 
   /** One optimizer step on a batch; returns the per-task losses as a [T] tensor (caller disposes). */
@@ -251,8 +254,8 @@ export class Trainer {
     const { grads, losses } = gradientStep({
       model: this.model, tasks: this.tasks, weighting: this.weighting, batch, ctx, mode: 'param',
       direction: (G) => {
-        this.stats.add(G);
-        return new Float32Array(G[0].length);
+        this.stats.addGramian(G.gramian());
+        return { weights: new Array<number>(G.T).fill(0) };
       },
     });
     grads.forEach((g) => g.dispose());

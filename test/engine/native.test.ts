@@ -253,6 +253,14 @@ describe('native BatchMatMul', () => {
     expect(await compare(() => tf.matMul(randn([300, 700], 1), randn([700, 520], 2), false, false), 'BatchMatMul')).toBeLessThan(TOL);
   });
 
+  it('a Gramian GGᵀ of a few long rows (the dot-product path), with fused bias and in a batch', async () => {
+    for (const [t, k] of [[2, 70_001], [8, 4099], [3, 65]]) {
+      expect(await compare(() => { const g = randn([t, k], t); return tf.matMul(g, g, false, true); }, 'BatchMatMul'), `T=${t} K=${k}`).toBeLessThan(TOL);
+    }
+    expect(await compare(() => tf.matMul(randn([3, 2, 5000], 1), randn([3, 4, 5000], 2), false, true), 'BatchMatMul')).toBeLessThan(TOL);
+    expect(await compare(() => tf.fused.matMul({ a: randn([4, 3000], 1), b: randn([5, 3000], 2), transposeB: true, bias: randn([5], 3), activation: 'relu' }), '_FusedMatMul')).toBeLessThan(TOL);
+  });
+
   it('two-sided broadcasting ([2, 1] x [1, 3] batches), against explicitly tiled operands on cpu', async () => {
     // (tfjs's cpu and wasm kernels both pair the batches wrongly here: item i takes a[i % 2], b[i % 3].)
     for (const [ta, tb] of COMBOS) {

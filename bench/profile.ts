@@ -1,0 +1,47 @@
+/**
+ * `npm run bench:profile`: where one training step's time goes. Runs the gradient-method bench's
+ * HPS MLP (bench/method-setup.ts) with each method, profiles `--steps` steps with tf.profile, and prints
+ * per kernel the calls and milliseconds per step, plus what no kernel accounts for (tfjs dispatch,
+ * the tape, JavaScript in the methods). Flags: --methods ew,pcgrad,… --tasks T --steps N --top K.
+ */
+import { parseArgs } from 'node:util';
+import { initBackend } from '../src/engine/backend.js';
+import { tf } from '../src/engine/tf.js';
+import { aggregatorFor, benchImages, methodRun } from './method-setup.js';
+
+const { values } = parseArgs({ options: { methods: { type: 'string' }, tasks: { type: 'string' }, steps: { type: 'string' }, top: { type: 'string' } } });
+const methods = (values.methods ?? 'ew,pcgrad,pcgrad@rep').split(',');
+const T = Number(values.tasks ?? 2);
+const steps = Number(values.steps ?? 20);
+const top = Number(values.top ?? 10);
+const backend = await initBackend(undefined, (m) => console.error(`[bench:profile] ${m}`));
+const data = await benchImages();
+
+for (const label of methods) {
+  const run = methodRun(data, T, aggregatorFor(label));
+  for (let i = 0; i < 5; i++) run.step();
+  // Wall time without the profiler's bookkeeping, then the kernels with it.
+  const t0 = performance.now();
+  for (let i = 0; i < steps; i++) run.step();
+  const wall = (performance.now() - t0) / steps;
+  const profile = await tf.profile(() => { for (let i = 0; i < steps; i++) run.step(); });
+  run.dispose();
+  const byKernel = new Map<string, { calls: number; ms: number }>();
+  for (const k of profile.kernels) {
+    const e = byKernel.get(k.name) ?? { calls: 0, ms: 0 };
+    e.calls++;
+    e.ms += k.kernelTimeMs as number;
+    byKernel.set(k.name, e);
+  }
+  const rows = [...byKernel].map(([name, e]) => ({ name, calls: e.calls / steps, ms: e.ms / steps })).sort((a, b) => b.ms - a.ms);
+  const kernelMs = rows.reduce((s, r) => s + r.ms, 0);
+  const calls = rows.reduce((s, r) => s + r.calls, 0);
+  console.log(`\n${label}, T = ${T} (backend ${backend}): ${wall.toFixed(2)} ms per step, ${calls.toFixed(0)} kernel calls, kernels ${kernelMs.toFixed(2)} ms`);
+  console.log('| kernel | calls/step | ms/step | share |');
+  console.log('|---|---|---|---|');
+  for (const r of rows.slice(0, top)) console.log(`| ${r.name} | ${r.calls.toFixed(0)} | ${r.ms.toFixed(2)} | ${((100 * r.ms) / wall).toFixed(1)}% |`);
+  const rest = rows.slice(top).reduce((s, r) => s + r.ms, 0);
+  console.log(`| ${rows.length - Math.min(top, rows.length)} other kernels | | ${rest.toFixed(2)} | ${((100 * rest) / wall).toFixed(1)}% |`);
+  console.log(`| outside kernels (dispatch, tape, JS) | | ${(wall - kernelMs).toFixed(2)} | ${((100 * (wall - kernelMs)) / wall).toFixed(1)}% |`);
+}
+process.exit(0);
