@@ -4,6 +4,11 @@ import { tf } from '../../src/engine/tf.js';
 import { buildModel } from '../../src/models/registry.js';
 import { createTask } from '../../src/tasks/registry.js';
 import { Trainer, type TrainerOptions } from '../../src/train/trainer.js';
+import { aggregate, weightsFromGramian } from '../../src/aggregators/index.js';
+import { disposeBatch, makeBatch, prepare } from '../../src/train/batches.js';
+import { flatten } from '../../src/train/flat.js';
+import { gradientStep } from '../../src/train/gradient-step.js';
+import { equalWeighting } from '../../src/weighting/fixed.js';
 import { syntheticDataset } from '../helpers/synthetic.js';
 
 beforeAll(async () => { await initBackend('wasm'); });
@@ -66,6 +71,59 @@ describe('per-task gradients', () => {
       for (const name of ['a', 'b', 'c']) expect(last[name].loss).toBeLessThan(first[name].loss);
       t.dispose(); t.model.dispose();
     }
+  });
+});
+
+describe('one recorded forward pass equals T separate ones (the slow path)', () => {
+  it('PCGrad and MGDA directions, param and rep mode, against variableGrads per task + aggregate on the rows', () => {
+    const tasks = ds.tasks.map((s) => createTask(s, {}, { values: ds.labels[s.name], n: ds.n }));
+    const model = buildModel('hps', { inputShape: ds.inputShape, tasks, seed: 4 }, { encoder: { type: 'mlp', hidden: [12, 10] } });
+    const batch = makeBatch(prepare(ds, tasks.map((t) => t.name)), Array.from({ length: 64 }, (_, i) => 3 * i));
+    const weighting = equalWeighting({ taskNames: tasks.map((t) => t.name) });
+    const shared = model.sharedVariables();
+    const lossOf = (logits: tf.Tensor[], t: number) => tasks[t].loss(logits[t], batch.labels[t], batch.masks[t]) as tf.Scalar;
+    for (const method of ['pcgrad', 'mgda']) {
+      const options = { seed: 7 };
+      // Slow path, param mode: one forward + backward per task, d = aggregate(rows), flattened in JS.
+      const rows = tasks.map((_, t) => {
+        const { value, grads } = tf.variableGrads(() => lossOf(model.forward(batch.x, true).logits, t), shared);
+        value.dispose();
+        const row = flatten(shared.map((v) => grads[v.name]));
+        Object.values(grads).forEach((g) => g.dispose());
+        return row;
+      });
+      const slow = aggregate(method, rows, options);
+      // Slow path, rep mode: z as a variable, per-task gradients w.r.t. z, then the encoder's VJP of d_z.
+      const z = tf.variable(tf.tidy(() => model.encode!(batch.x, true)));
+      const zRows = tasks.map((_, t) => {
+        const { value, grads } = tf.variableGrads(() => lossOf(model.decode!(z, true), t), [z]);
+        value.dispose();
+        const row = Float32Array.from(grads[z.name].dataSync());
+        grads[z.name].dispose();
+        return row;
+      });
+      const dz = tf.tensor(aggregate(method, zRows, options), z.shape);
+      const enc = tf.variableGrads(() => tf.sum(tf.mul(model.encode!(batch.x, true), dz)) as tf.Scalar, shared);
+      enc.value.dispose();
+      const slowRep = flatten(shared.map((v) => enc.grads[v.name]));
+      Object.values(enc.grads).forEach((g) => g.dispose());
+      [z, dz].forEach((t) => t.dispose());
+
+      for (const [mode, want] of [['param', slow], ['rep', slowRep]] as const) {
+        const { grads, losses } = gradientStep({
+          model, tasks, weighting, batch, ctx: { epoch: 0, step: 0 }, mode,
+          direction: (G) => ({ weights: weightsFromGramian(method, G.gramian(), options) }),
+        });
+        const got = flatten(shared.map((v) => grads.get(v)!));
+        let worst = 0;
+        want.forEach((v, k) => (worst = Math.max(worst, Math.abs(v - got[k]) / (1e-3 + Math.abs(v)))));
+        expect(worst, `${method} ${mode}`).toBeLessThan(1e-4);
+        grads.forEach((g) => g.dispose());
+        losses.dispose();
+      }
+    }
+    disposeBatch(batch);
+    model.dispose();
   });
 });
 

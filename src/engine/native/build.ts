@@ -1,8 +1,9 @@
 /**
  * Builds and loads the optional native kernel addon (native/mtl_kernels.cc, a Node-API module).
  *
- * It is compiled at first use, not at install: npm 11 does not run a dependency's install scripts
- * unless the user approves them, so an install-time build would silently not happen. The first call
+ * It is compiled at install by the package's postinstall (scripts/postinstall.mjs, which never fails an
+ * install) and otherwise at first use: npm 11 does not run a dependency's install scripts unless the
+ * user approves them, so the install-time build may silently not happen. The first call
  * runs `g++ -O3 ... -shared` (a few seconds) into a cache folder, named by a hash of the source, the
  * flags, the Node ABI and the platform, so a changed source or Node rebuilds and an unchanged one loads
  * at once. Parallel processes (test workers) are serialised by a lock file; the binary is written
