@@ -1,6 +1,7 @@
 /**
  * The mtljs side of the bench: the library's own pieces (buildModel, createTask, Trainer.step, prepare /
- * makeBatch) so it measures what users get. Times training steps (batch tensors created inside each
+ * makeBatch) so it measures what users get, with one of the bench methods (EW, or PCGrad through the
+ * Trainer's `aggregator` option, in parameter or representation space). Times training steps (batch tensors created inside each
  * step, as in Trainer.fit) for a fixed wall time after a warm-up, samples the peak RSS, and checks that
  * the tensor count does not grow during the timed loop.
  */
@@ -13,7 +14,7 @@ import { createTask } from '../src/tasks/registry.js';
 import type { Task } from '../src/tasks/types.js';
 import { disposeBatch, makeBatch, prepare } from '../src/train/batches.js';
 import { Trainer } from '../src/train/trainer.js';
-import { BENCH_LR, BENCH_SPECS, warmupDone, type BenchModel } from './spec.js';
+import { benchAggregator, BENCH_LR, BENCH_SPECS, warmupDone, type BenchMethod, type BenchModel } from './spec.js';
 
 export interface MeasureOptions {
   model: BenchModel;
@@ -21,11 +22,14 @@ export interface MeasureOptions {
   data: Dataset;
   /** Timed wall time in seconds (warm-up not included). */
   seconds: number;
+  /** The training method (bench/spec.ts BENCH_METHODS); default `ew`. */
+  method?: BenchMethod;
   seed?: number;
 }
 
 export interface MeasureResult {
   model: BenchModel;
+  method: BenchMethod;
   backend: string;
   stepsPerSec: number;
   /** Timed steps and their wall time. */
@@ -35,6 +39,9 @@ export interface MeasureResult {
   warmupSeconds: number;
   /** Highest process RSS sampled (once a step) from model build to the end of the timed loop, MiB. */
   peakRssMB: number;
+  /** Process RSS (MiB) when the timed loop starts (after warm-up) and when it ends: equal when steps leak nothing. */
+  rssStartMB: number;
+  rssEndMB: number;
   /** tf.memory().numTensors at the start and at the end of the timed loop. */
   tensorsStart: number;
   tensorsEnd: number;
@@ -56,6 +63,7 @@ const rssMB = () => process.memoryUsage.rss() / (1024 * 1024);
 export function measureMtljs(options: MeasureOptions): MeasureResult {
   const spec = BENCH_SPECS[options.model];
   const seed = options.seed ?? 0;
+  const method = options.method ?? 'ew';
   const { data } = options;
   const shape = data.inputShape.join('x');
   if (shape !== spec.inputShape.join('x')) {
@@ -77,8 +85,11 @@ export function measureMtljs(options: MeasureOptions): MeasureResult {
   let trainer: Trainer | null = null;
   try {
     model = buildModel('hps', { inputShape: data.inputShape, tasks, seed }, { encoder: spec.encoder });
+    // No gradient statistics for any method: in gradient mode they would add a Gramian per step that
+    // PyTorch's side does not compute (for EW they are off by default anyway).
     trainer = new Trainer(model, tasks, {
       epochs: 1, batchSize: spec.batchSize, optimizer: { name: 'adam', lr: BENCH_LR }, seed, progress: 'silent',
+      aggregator: benchAggregator(method), gradientStats: false,
     });
     let step = 0;
     let lastLoss = NaN;
@@ -108,6 +119,7 @@ export function measureMtljs(options: MeasureOptions): MeasureResult {
     if (!Number.isFinite(lastLoss)) throw new Error(`loss is not finite after warm-up (${lastLoss})`);
 
     const tensorsStart = tf.memory().numTensors;
+    const rssStartMB = rssMB();
     const t0 = performance.now();
     let steps = 0;
     let elapsed = 0;
@@ -118,10 +130,11 @@ export function measureMtljs(options: MeasureOptions): MeasureResult {
     } while (elapsed < options.seconds);
     const seconds = elapsed;
     const tensorsEnd = tf.memory().numTensors;
+    const rssEndMB = rssMB();
     if (!Number.isFinite(lastLoss)) throw new Error(`loss is not finite after ${step} steps (${lastLoss})`);
     return {
-      model: options.model, backend: tf.getBackend(), stepsPerSec: steps / seconds, steps, seconds,
-      warmupSteps, warmupSeconds, peakRssMB: peak, tensorsStart, tensorsEnd, lastLoss,
+      model: options.model, method, backend: tf.getBackend(), stepsPerSec: steps / seconds, steps, seconds,
+      warmupSteps, warmupSeconds, peakRssMB: peak, rssStartMB, rssEndMB, tensorsStart, tensorsEnd, lastLoss,
     };
   } finally {
     trainer?.dispose();

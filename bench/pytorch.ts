@@ -1,7 +1,7 @@
 /**
  * The PyTorch side of the bench: finds a Python that can `import torch`, writes the bench's MNIST
  * samples to a temp folder of raw float32 files, and runs bench/torch_bench.py, which times every
- * thread setting of every model in its own process and prints one JSON line.
+ * (model, method, thread setting) in its own process and prints one JSON line.
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Dataset } from '../src/data/types.js';
-import type { BenchModel } from './spec.js';
+import type { BenchMethod, BenchModel } from './spec.js';
 
 export const PYTORCH_MISSING = 'PyTorch reference not available (apt-get install -y python3-torch)';
 /** Debian's python3-torch only *recommends* OpenBLAS; without it torch runs on the netlib reference BLAS. */
@@ -54,11 +54,13 @@ export function writeTorchData(data: Dataset): string {
 
 export interface TorchTrial {
   threads: string;
+  method?: BenchMethod;
   numThreads?: number;
   stepsPerSec: number | null;
   steps?: number;
   seconds?: number;
   peakRssMB?: number;
+  lastLoss?: number;
   error?: string;
 }
 
@@ -69,6 +71,8 @@ export interface TorchModelResult {
   /** torch.get_num_threads() under the winning setting. */
   numThreads: number | null;
   peakRssMB: number | null;
+  /** Summed task loss after the winning setting's last step. */
+  lastLoss?: number | null;
   trials: TorchTrial[];
 }
 
@@ -77,18 +81,43 @@ export interface TorchResult {
   python: string;
   /** The BLAS torch's process mapped: 'openblas', 'mkl', 'blis', 'reference' (netlib: very slow), 'unknown'. */
   blas: string | null;
-  models: Partial<Record<BenchModel, TorchModelResult>>;
+  /** `ew-best`: methods other than ew were timed at ew's winning thread setting only; `all`: every setting. */
+  methodThreads?: 'ew-best' | 'all';
+  /** Timed seconds per setting of the methods other than ew. */
+  methodSeconds?: number;
+  models: Partial<Record<BenchModel, Partial<Record<BenchMethod, TorchModelResult>>>>;
 }
 
-export function runTorchBench(
-  python: string, models: BenchModel[], seconds: number, dataDir: string | null, threads = 'default,2,1',
-): TorchResult {
+export interface TorchBenchOptions {
+  models: BenchModel[];
+  methods: BenchMethod[];
+  /** Timed seconds per thread setting of ew (and of the other methods unless methodSeconds is set). */
+  seconds: number;
+  methodSeconds?: number;
+  /** Folder from writeTorchData; null: the script's random data. */
+  dataDir: string | null;
+  /** Thread settings, e.g. 'default,2,1'. */
+  threads?: string;
+  methodThreads?: 'ew-best' | 'all';
+}
+
+export function runTorchBench(python: string, options: TorchBenchOptions): TorchResult {
+  const { models, methods, seconds, dataDir } = options;
+  const threads = options.threads ?? 'default,2,1';
+  const methodThreads = options.methodThreads ?? 'ew-best';
+  const methodSeconds = options.methodSeconds ?? seconds;
   const script = fileURLToPath(new URL('./torch_bench.py', import.meta.url));
-  const args = [script, '--models', models.join(','), '--seconds', String(seconds), '--threads', threads];
+  const args = [
+    script, '--models', models.join(','), '--methods', methods.join(','), '--seconds', String(seconds),
+    '--method-seconds', String(methodSeconds), '--threads', threads, '--method-threads', methodThreads,
+  ];
   if (dataDir) args.push('--data', dataDir);
-  // Every trial: interpreter + torch import, warm-up (≤ half the budget), the timed budget; generous.
-  const trials = models.length * threads.split(',').length;
-  const timeout = Math.ceil(trials * (seconds * 1.5 + 60) * 1000);
+  // Every trial: interpreter + torch import, warm-up (≤ half the budget), the timed budget; generous, and
+  // counting every setting for every method (ew-best falls back to all settings when ew fails).
+  const settings = threads.split(',').length;
+  const others = methods.filter((m) => m !== 'ew').length;
+  const perModel = settings * ((methods.includes('ew') ? seconds * 1.5 + 60 : 0) + others * (methodSeconds * 1.5 + 60));
+  const timeout = Math.ceil(models.length * perModel * 1000);
   const r = spawnSync(python, args, { encoding: 'utf8', timeout, maxBuffer: 16 * 1024 * 1024 });
   if (r.error) throw new Error(`${python} ${path.basename(script)}: ${r.error.message}`);
   if (r.status !== 0) {

@@ -37,6 +37,48 @@ export function isBenchModel(name: string): name is BenchModel {
 }
 
 /**
+ * The training methods, the same on both sides (torch_bench.py repeats them):
+ * - `ew`: loss = CE + MSE, one backward pass.
+ * - `pcgrad`: PCGrad (Yu et al. 2020) over the shared encoder's parameters: one forward pass, one
+ *   backward pass per task (T = 2), the projected sum written into the encoder's gradients.
+ * - `pcgrad@rep`: PCGrad on the gradients of the shared representation z (heads only), the result
+ *   pushed through the encoder once.
+ */
+export const BENCH_METHODS = ['ew', 'pcgrad', 'pcgrad@rep'] as const;
+export type BenchMethod = (typeof BENCH_METHODS)[number];
+
+export const BENCH_METHOD_DESCRIBE: Record<BenchMethod, string> = {
+  ew: 'equal weighting, loss = CE + MSE, one backward pass',
+  pcgrad: 'PCGrad on the shared encoder parameters (one forward, a backward pass per task)',
+  'pcgrad@rep': 'PCGrad on the shared representation z (per-task gradients through the heads only, then one encoder backward pass)',
+};
+
+export function isBenchMethod(name: string): name is BenchMethod {
+  return (BENCH_METHODS as readonly string[]).includes(name);
+}
+
+/** The Trainer's `aggregator` option for a bench method (null: equal weighting, the loss-space step). */
+export function benchAggregator(method: BenchMethod): { method: string; mode: 'param' | 'rep' } | null {
+  if (method === 'ew') return null;
+  return { method: 'pcgrad', mode: method === 'pcgrad@rep' ? 'rep' : 'param' };
+}
+
+/**
+ * A comma-separated CLI list (`--models mlp,cnn`, `--methods ew,pcgrad`): trimmed, de-duplicated, in
+ * the order given; throws naming the flag and the choices for an unknown or empty entry list.
+ */
+export function parseChoiceList<T extends string>(flag: string, value: string, choices: readonly T[]): T[] {
+  const items = value.split(',').map((s) => s.trim()).filter(Boolean);
+  if (!items.length) throw new Error(`--${flag}: expected a comma-separated list of ${choices.join(', ')}, got "${value}"`);
+  for (const item of items) {
+    if (!(choices as readonly string[]).includes(item)) {
+      throw new Error(`--${flag}: unknown ${flag.replace(/s$/, '')} "${item}": choose from ${choices.join(', ')}`);
+    }
+  }
+  return [...new Set(items)] as T[];
+}
+
+/**
  * Warm-up rule, the same on both sides (torch_bench.py repeats it): steps until at least `minSteps`
  * steps and `minSeconds` have passed, or, after at least one step, once warm-up has used `maxFraction`
  * of the timed budget, so a very slow step cannot stall the bench.

@@ -5,22 +5,39 @@
        (MSE on the standardised bounding box); batch 128.
   CNN: 1x28x28 -> conv3x3x32 relu -> conv3x3x64 relu -> maxpool 2 -> flatten -> 128 relu (shared) -> the
        same two heads; batch 64.
-  Adam lr 1e-3, loss = CE + MSE. A step = gather the batch rows, forward, backward, optimizer step,
-  read the loss.
+  Adam lr 1e-3. A step = gather the batch rows, forward, backward (per method, below), optimizer step,
+  read the loss (the sum of the two task losses).
+
+Methods (bench/spec.ts BENCH_METHODS), T = 2 tasks:
+  ew          loss = CE + MSE, one backward pass.
+  pcgrad      PCGrad (Yu et al. 2020) over the shared encoder's parameters, as LibMTL does it: one forward
+              pass; per task t, torch.autograd.grad(loss_t, shared + head_t) (the graph retained until
+              the last task); the shared grads flattened into rows g_t; each g_i' = g_i projected, over
+              the other tasks j in a random order, against the ORIGINAL g_j when g_i'.g_j < 0; the sum
+              d = sum_i g_i' written into the encoder's .grad, each head's own gradient into its .grad.
+  pcgrad@rep  PCGrad on the representation: z = encoder(x); the heads run on zd = z.detach(); per task
+              the gradient w.r.t. zd (rows of B*D) and its own head; PCGrad as above gives d_z;
+              z.backward(d_z) fills the encoder's .grad.
 
 Usage (what run.ts calls):
-  torch_bench.py --data DIR --models mlp,cnn --seconds S [--threads default,2,1]
+  torch_bench.py --data DIR --models mlp,cnn --methods ew,pcgrad,pcgrad@rep --seconds S
+                 [--threads default,2,1] [--method-threads ew-best|all] [--method-seconds S2]
 DIR holds meta.json ({"n": N}), x.f32 (N*784), digit.f32 (N), box.f32 (N*4), little-endian float32;
 without --data, random-but-fixed data of the same shapes is used.
 
-Every (model, thread setting) pair runs in a fresh child process of this script (`--single`), so one
+Every (model, method, thread setting) runs in a fresh child process of this script (`--single`), so one
 setting's thread pools cannot leak into the next and each has its own peak RSS. The best setting per
-model is reported. Prints ONE JSON line on stdout, with the BLAS in use ("blas"): Debian's
-python3-torch only recommends OpenBLAS, and on the netlib reference BLAS torch is ~30x slower.
+(model, method) is reported. With --method-threads ew-best (the default), methods other than ew are
+timed only at the thread setting that won ew for that model (all settings when ew is not measured or
+failed); with `all`, every method tries every setting. --method-seconds (default --seconds) is the
+timed budget of the non-ew methods. Prints ONE JSON line on stdout, with the BLAS in use ("blas"):
+Debian's python3-torch only recommends OpenBLAS, and on the netlib reference BLAS torch is ~30x slower.
 """
 import argparse
 import json
+import math
 import os
+import random
 import resource
 import subprocess
 import sys
@@ -31,6 +48,7 @@ WARMUP_MIN_STEPS = 3
 WARMUP_MIN_SECONDS = 0.5
 WARMUP_MAX_FRACTION = 0.5
 BATCH = {"mlp": 128, "cnn": 64}
+METHODS = ("ew", "pcgrad", "pcgrad@rep")
 LR = 1e-3
 
 
@@ -95,6 +113,86 @@ def build(torch, model):
     return HPS(enc, 128)
 
 
+def pcgrad(torch, G, rng):
+    """PCGrad of the T x P task-gradient rows G: d = sum_i g_i', where g_i' starts as g_i and, for the
+    other tasks j in a random order, g_i' -= (g_i'.g_j / |g_j|^2) g_j whenever g_i'.g_j < 0 (always
+    against the ORIGINAL g_j). Returns d (length P)."""
+    T = G.shape[0]
+    sq = (G * G).sum(1).tolist()
+    out = G.clone()
+    for i in range(T):
+        gi = out[i]
+        others = [j for j in range(T) if j != i]
+        rng.shuffle(others)
+        for j in others:
+            dot = float(gi @ G[j])
+            if dot < 0 and sq[j] > 0:
+                gi.sub_(G[j], alpha=dot / sq[j])
+    return out.sum(0)
+
+
+def make_step(torch, net, method, rng):
+    """The backward part of one training step for `method`: takes the batch, fills every parameter's
+    .grad and returns the summed loss as a tensor. Separate from the optimizer so the loop is the same
+    for every method."""
+    ce = torch.nn.CrossEntropyLoss()
+    mse = torch.nn.MSELoss()
+    shared = list(net.encoder.parameters())
+    heads = [list(net.digit.parameters()), list(net.box.parameters())]
+    n_shared = len(shared)
+
+    def task_losses(logits, pred, yb, bb):
+        return [ce(logits, yb), mse(pred, bb)]
+
+    if method == "ew":
+        def backward(xb, yb, bb):
+            logits, pred = net(xb)
+            loss = ce(logits, yb) + mse(pred, bb)
+            loss.backward()
+            return loss
+        return backward
+
+    if method == "pcgrad":
+        def backward(xb, yb, bb):
+            logits, pred = net(xb)
+            losses = task_losses(logits, pred, yb, bb)
+            T = len(losses)
+            rows = []
+            for t, loss in enumerate(losses):
+                # Keep the shared graph only while another task still has to go through it.
+                gs = torch.autograd.grad(loss, shared + heads[t], retain_graph=t < T - 1)
+                rows.append(torch.cat([g.reshape(-1) for g in gs[:n_shared]]))
+                for p, g in zip(heads[t], gs[n_shared:]):
+                    p.grad = g
+            d = pcgrad(torch, torch.stack(rows), rng)
+            offset = 0
+            for p in shared:
+                k = p.numel()
+                p.grad = d[offset:offset + k].view_as(p)
+                offset += k
+            return losses[0].detach() + losses[1].detach()
+        return backward
+
+    if method == "pcgrad@rep":
+        def backward(xb, yb, bb):
+            z = net.encoder(xb)
+            zd = z.detach().requires_grad_()
+            losses = task_losses(net.digit(zd), net.box(zd), yb, bb)
+            rows = []
+            for t, loss in enumerate(losses):
+                # Each task's graph is its own head on the leaf zd: nothing to retain between tasks.
+                gs = torch.autograd.grad(loss, [zd] + heads[t])
+                rows.append(gs[0].reshape(-1))
+                for p, g in zip(heads[t], gs[1:]):
+                    p.grad = g
+            d = pcgrad(torch, torch.stack(rows), rng)
+            z.backward(d.view_as(z))
+            return losses[0].detach() + losses[1].detach()
+        return backward
+
+    raise ValueError(f"unknown method {method!r}: choose from {', '.join(METHODS)}")
+
+
 def single(args):
     import torch
 
@@ -113,17 +211,14 @@ def single(args):
 
     net = build(torch, args.model)
     opt = torch.optim.Adam(net.parameters(), lr=LR)
-    ce = torch.nn.CrossEntropyLoss()
-    mse = torch.nn.MSELoss()
+    backward = make_step(torch, net, args.method, random.Random(0))
     state = {"step": 0, "loss": float("nan")}
 
     def step():
         rows = batches[state["step"] % len(batches)]
         xb, yb, bb = x[rows], digit[rows], box[rows]
         opt.zero_grad(set_to_none=True)
-        logits, pred = net(xb)
-        loss = ce(logits, yb) + mse(pred, bb)
-        loss.backward()
+        loss = backward(xb, yb, bb)
         opt.step()
         state["loss"] = loss.item()
         state["step"] += 1
@@ -134,6 +229,8 @@ def single(args):
         step()
         warm += 1
     warm_s = time.perf_counter() - w0
+    if not math.isfinite(state["loss"]):
+        raise ValueError(f"loss is not finite after warm-up ({state['loss']})")
 
     t0 = time.perf_counter()
     steps = 0
@@ -143,8 +240,11 @@ def single(args):
         elapsed = time.perf_counter() - t0
         if elapsed >= args.seconds:
             break
+    if not math.isfinite(state["loss"]):
+        raise ValueError(f"loss is not finite after {state['step']} steps ({state['loss']})")
     return {
         "model": args.model,
+        "method": args.method,
         "threads": args.threads,
         "numThreads": torch.get_num_threads(),
         "stepsPerSec": steps / elapsed,
@@ -183,13 +283,57 @@ def last_json_line(text):
     raise ValueError("no JSON line in the output")
 
 
+def run_trial(args, model, method, threads, seconds):
+    cmd = [sys.executable, os.path.abspath(__file__), "--single", "--model", model, "--method", method,
+           "--threads", threads, "--seconds", str(seconds)]
+    if args.data:
+        cmd += ["--data", args.data]
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    if r.returncode != 0:
+        tail = (r.stderr or r.stdout).strip().splitlines()[-1:] or ["exit " + str(r.returncode)]
+        return {"threads": threads, "stepsPerSec": None, "error": tail[0]}
+    try:
+        return last_json_line(r.stdout)
+    except ValueError as e:
+        return {"threads": threads, "stepsPerSec": None, "error": str(e)}
+
+
+def best_of(trials):
+    ok = [t for t in trials if t.get("stepsPerSec")]
+    best = max(ok, key=lambda t: t["stepsPerSec"]) if ok else None
+    return {
+        "stepsPerSec": best["stepsPerSec"] if best else None,
+        "threads": best["threads"] if best else None,
+        "numThreads": best["numThreads"] if best else None,
+        "peakRssMB": best["peakRssMB"] if best else None,
+        "lastLoss": best["lastLoss"] if best else None,
+        "trials": trials,
+    }
+
+
+def split_list(value, choices, what):
+    items = []
+    for item in (s.strip() for s in value.split(",")):
+        if not item:
+            continue
+        if item not in choices:
+            raise SystemExit(f"unknown {what} {item!r}: choose from {', '.join(choices)}")
+        if item not in items:
+            items.append(item)
+    return items
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--data", default=None)
     p.add_argument("--models", default="mlp,cnn")
     p.add_argument("--model", default=None)
+    p.add_argument("--methods", default=",".join(METHODS))
+    p.add_argument("--method", default="ew")
     p.add_argument("--seconds", type=float, default=4.0)
+    p.add_argument("--method-seconds", type=float, default=None)
     p.add_argument("--threads", default="default,2,1")
+    p.add_argument("--method-threads", choices=("ew-best", "all"), default="ew-best")
     p.add_argument("--single", action="store_true")
     args = p.parse_args()
 
@@ -199,35 +343,27 @@ def main():
 
     import torch  # fail early (exit 1) when torch is missing
 
-    out = {"torch": torch.__version__, "python": sys.executable, "cpus": os.cpu_count(), "models": {}}
-    for model in [m for m in args.models.split(",") if m]:
-        if model not in BATCH:
-            raise SystemExit(f"unknown model {model!r}")
-        trials = []
-        for threads in [t for t in args.threads.split(",") if t]:
-            cmd = [sys.executable, os.path.abspath(__file__), "--single", "--model", model, "--threads", threads,
-                   "--seconds", str(args.seconds)]
-            if args.data:
-                cmd += ["--data", args.data]
-            r = subprocess.run(cmd, capture_output=True, text=True)
-            if r.returncode != 0:
-                tail = (r.stderr or r.stdout).strip().splitlines()[-1:] or ["exit " + str(r.returncode)]
-                trials.append({"threads": threads, "stepsPerSec": None, "error": tail[0]})
-                continue
-            try:
-                trials.append(last_json_line(r.stdout))
-            except ValueError as e:
-                trials.append({"threads": threads, "stepsPerSec": None, "error": str(e)})
-        ok = [t for t in trials if t.get("stepsPerSec")]
-        best = max(ok, key=lambda t: t["stepsPerSec"]) if ok else None
-        out["models"][model] = {
-            "stepsPerSec": best["stepsPerSec"] if best else None,
-            "threads": best["threads"] if best else None,
-            "numThreads": best["numThreads"] if best else None,
-            "peakRssMB": best["peakRssMB"] if best else None,
-            "trials": trials,
-        }
-    blas = [t.get("blas") for m in out["models"].values() for t in m["trials"] if t.get("blas")]
+    models = split_list(args.models, tuple(BATCH), "model")
+    methods = split_list(args.methods, METHODS, "method")
+    threads_all = [t for t in args.threads.split(",") if t]
+    method_seconds = args.method_seconds if args.method_seconds is not None else args.seconds
+    out = {"torch": torch.__version__, "python": sys.executable, "cpus": os.cpu_count(),
+           "methodThreads": args.method_threads, "methodSeconds": method_seconds, "models": {}}
+    # ew first: with --method-threads ew-best, the other methods run at its winning setting.
+    order = sorted(methods, key=lambda m: m != "ew")
+    for model in models:
+        results = {}
+        for method in order:
+            threads = threads_all
+            seconds = args.seconds
+            if method != "ew":
+                seconds = method_seconds
+                ew = results.get("ew")
+                if args.method_threads == "ew-best" and ew and ew["threads"] is not None:
+                    threads = [ew["threads"]]
+            results[method] = best_of([run_trial(args, model, method, t, seconds) for t in threads])
+        out["models"][model] = {m: results[m] for m in methods}
+    blas = [t.get("blas") for m in out["models"].values() for r in m.values() for t in r["trials"] if t.get("blas")]
     out["blas"] = blas[0] if blas else None
     print(json.dumps(out), flush=True)
 

@@ -96,6 +96,15 @@ export interface EpochRecord {
   conflictSteps?: number;
   /** Mean lookahead affinity Z_{i→j} over the epoch's measured steps. */
   affinity?: number[][];
+  /** Live tfjs tensors and (in Node) the process's resident memory at the end of the epoch's steps: flat across epochs when nothing leaks. */
+  memory: { tensors: number; rssMB?: number };
+}
+
+/** The resident set size of this process in MiB, where there is a process to ask (Node). */
+function residentMB(): number | undefined {
+  const p = (globalThis as { process?: { memoryUsage?: { rss?: () => number } } }).process;
+  const rss = p?.memoryUsage?.rss;
+  return typeof rss === 'function' ? Math.round((rss() / (1024 * 1024)) * 10) / 10 : undefined;
 }
 
 export interface FitResult {
@@ -403,6 +412,7 @@ export class Trainer {
           trainSeconds,
           weights: Object.fromEntries(names.map((n, i) => [n, lambda[i]])),
           train: Object.fromEntries(names.map((n, i) => [n, { loss: meanLosses[i] }])),
+          memory: { tensors: tf.memory().numTensors, rssMB: residentMB() },
         };
         const affinity = this.epochAffinity.mean();
         if (affinity) {

@@ -33,6 +33,9 @@ describe('Trainer', () => {
     const r = await t.fit(ds, val);
     // After the first epoch (optimizer slots created lazily) nothing may accumulate.
     expect(new Set(counts.slice(1)).size).toBe(1);
+    // The history says the same: its tensor count per epoch is flat after the first, and RSS is recorded.
+    expect(new Set(r.history.slice(1).map((h) => h.memory.tensors)).size).toBe(1);
+    r.history.forEach((h) => expect(h.memory.rssMB).toBeGreaterThan(10));
     const m = r.history.at(-1)!.val!;
     expect(m.a.auc).toBeGreaterThan(0.95);
     expect(m.b.r2).toBeGreaterThan(0.9);
