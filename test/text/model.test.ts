@@ -15,6 +15,8 @@ import { buildTextEncoder, type TextEncoderConfig } from '../../src/text/encoder
 import { encodeTexts, loadTextState, textDataset, textState } from '../../src/text/state.js';
 import { Vocabulary } from '../../src/text/tokenizer.js';
 import { Trainer } from '../../src/train/trainer.js';
+import { disposeBatch, makeBatch, prepare } from '../../src/train/batches.js';
+import { Tape } from '../../src/engine/tape.js';
 
 beforeAll(async () => { await initBackend('wasm'); });
 
@@ -135,5 +137,37 @@ describe('text-hps: intent + slots on one encoder', () => {
     tf.dispose([input, ...a, ...b]);
     saved.model.dispose();
     model.dispose();
+  });
+});
+
+describe('one recorded forward pass through the text encoders (src/engine/tape.ts)', () => {
+  it('gives variableGrads\' per-task gradients for the Transformer and the BiGRU', () => {
+    const data = toyDataset(vocab, 48, 4);
+    const tasks = data.tasks.map((s) => createTask(s));
+    const batch = makeBatch(prepare(data, tasks.map((t) => t.name)), Array.from({ length: 48 }, (_, i) => i));
+    for (const encoder of [{ type: 'transformer', dim: 16, layers: 1, heads: 2, ffn: 16 }, { type: 'bigru', dim: 8, units: 4 }] as const) {
+      const model = buildModel('text-hps', { inputShape: [L], tasks, seed: 1 }, { vocabSize: vocab.size, encoder });
+      const vars = model.trainableVariables();
+      const lossOf = (logits: tf.Tensor[], t: number) => tasks[t]!.loss(logits[t]!, batch.labels[t]!, batch.masks[t]) as tf.Scalar;
+      const { tape, result } = Tape.record(() => tasks.map((_, t) => lossOf(model.forward(batch.x, true).logits, t)));
+      tasks.forEach((_, t) => {
+        const got = tape.grad(result[t]!, vars);
+        const { value, grads } = tf.variableGrads(() => lossOf(model.forward(batch.x, true).logits, t), vars);
+        vars.forEach((v, k) => {
+          const want = grads[v.name];
+          if (!want) { expect(got[k], `${encoder.type} ${v.name}`).toBeNull(); return; }
+          const a = got[k]!.dataSync(), b = want.dataSync();
+          let worst = 0;
+          for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i]! - b[i]!) / (1e-3 + Math.abs(b[i]!)));
+          expect(worst, `${encoder.type} task ${t} ${v.name}`).toBeLessThan(1e-3);
+        });
+        value.dispose();
+        [...got, ...Object.values(grads)].forEach((g) => g?.dispose());
+      });
+      tape.dispose();
+      result.forEach((r) => r.dispose());
+      model.dispose();
+    }
+    disposeBatch(batch);
   });
 });
