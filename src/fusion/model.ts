@@ -17,8 +17,9 @@
  * the same size), `head` ({ hidden, activation }). forward = decode(encode(x)) with z in between, so
  * rep-grad methods work on the fused representation.
  */
-import { tfl, type Tensor } from '../engine/tf.js';
+import { tfl } from '../engine/tf.js';
 import { checkOptions, componentSeed, enumOption } from '../models/blocks.js';
+import { encoderWithHeads } from '../models/encoder-heads.js';
 import { buildEncoder, buildHead, uniqueName, variablesOf, type Activation, type MlpEncoderConfig } from '../models/encoders.js';
 import type { ArchitectureContext, MultiTaskModel } from '../models/types.js';
 import { CrossViewAttention, SelectColumns } from './layers.js';
@@ -95,37 +96,10 @@ export function fusionModelWithParts(ctx: ArchitectureContext, raw: Record<strin
   const repShape = encoder.outputs[0]!.shape.slice(1) as number[];
   const heads = ctx.tasks.map((t, i) =>
     buildHead(repShape, t.headUnits, config.head?.hidden ?? [], ctx.seed + 7919 * (i + 1), t.name, config.head?.activation));
-  const taskNames = ctx.tasks.map((t) => t.name);
-  let combined: tfl.LayersModel | null = null;
-  const encode = (x: Tensor, training: boolean) => encoder.apply(x, { training }) as Tensor;
-  const decode = (rep: Tensor, training: boolean) => heads.map((h) => h.apply(rep, { training }) as Tensor);
-  const model: MultiTaskModel = {
-    architecture: ARCH,
-    taskNames,
-    forward(x, training) {
-      const representation = encode(x, training);
-      return { logits: decode(representation, training), representation };
-    },
-    encode,
-    decode,
-    sharedVariables: () => variablesOf(encoder),
-    taskVariables: (task) => {
-      const i = taskNames.indexOf(task);
-      if (i < 0) throw new Error(`${ARCH}: unknown task "${task}"; tasks are ${taskNames.join(', ')}`);
-      return variablesOf(heads[i]!);
-    },
-    trainableVariables: () => [...variablesOf(encoder), ...heads.flatMap(variablesOf)],
-    layersModel() {
-      if (!combined) {
-        const input = tfl.input({ shape: ctx.inputShape, name: uniqueName('input') });
-        const rep = encoder.apply(input) as tfl.SymbolicTensor;
-        combined = tfl.model({ inputs: input, outputs: heads.map((h) => h.apply(rep) as tfl.SymbolicTensor), name: uniqueName('mtl_fusion') });
-      }
-      return combined;
-    },
-    // The view and encoder layers are applied in several models (encoder, views probe, combined), so
-    // their weights are disposed directly rather than through LayersModel.dispose's reference counts.
+  // The view and encoder layers are applied in several models (encoder, views probe, combined), so
+  // their weights are disposed directly rather than through LayersModel.dispose's reference counts.
+  const model = encoderWithHeads(ARCH, ctx, encoder, heads, {
     dispose: () => [...variablesOf(encoder), ...heads.flatMap(variablesOf)].forEach((v) => v.dispose()),
-  };
+  });
   return { model, parts };
 }

@@ -15,11 +15,12 @@
  * { type: 'transformer', dim, layers, heads, ffn }; an mlp/cnn encoder — the config default — means the
  * default BiGRU), `pool`, `head: { hidden, activation }`.
  */
-import { tfl, type Tensor } from '../engine/tf.js';
+import { tfl } from '../engine/tf.js';
 import { buildTextEncoder, type TextEncoderConfig } from '../text/encoder.js';
 import { MaskedPooling, type PoolingMode } from '../text/layers.js';
 import { checkOptions, enumOption, safeName } from './blocks.js';
-import { seededInit, uniqueName, variablesOf, type Activation } from './encoders.js';
+import { encoderWithHeads } from './encoder-heads.js';
+import { seededInit, uniqueName, type Activation } from './encoders.js';
 import type { ArchitectureContext, MultiTaskModel } from './types.js';
 
 export interface TextHpsConfig {
@@ -71,39 +72,5 @@ export function textHardSharing(ctx: ArchitectureContext, config: Record<string,
       hidden: head.hidden ?? [], activation: head.activation ?? 'relu', seed: ctx.seed + 7919 * (i + 1), task: t.name,
     });
   });
-  const taskNames = ctx.tasks.map((t) => t.name);
-  let combined: tfl.LayersModel | null = null;
-  const encode = (x: Tensor, training: boolean) => encoder.apply(x, { training }) as Tensor;
-  const decode = (rep: Tensor, training: boolean) => heads.map((h) => h.apply(rep, { training }) as Tensor);
-
-  return {
-    architecture: ARCH,
-    taskNames,
-    forward(x, training) {
-      const representation = encode(x, training);
-      return { logits: decode(representation, training), representation };
-    },
-    encode,
-    decode,
-    sharedVariables: () => variablesOf(encoder),
-    taskVariables: (task) => {
-      const i = taskNames.indexOf(task);
-      if (i < 0) throw new Error(`${ARCH}: unknown task "${task}"; tasks are ${taskNames.join(', ')}`);
-      return variablesOf(heads[i]!);
-    },
-    trainableVariables: () => [...variablesOf(encoder), ...heads.flatMap(variablesOf)],
-    layersModel() {
-      if (!combined) {
-        const input = tfl.input({ shape: ctx.inputShape, name: uniqueName('input') });
-        const rep = encoder.apply(input) as tfl.SymbolicTensor;
-        const outs = heads.map((h) => h.apply(rep) as tfl.SymbolicTensor);
-        combined = tfl.model({ inputs: input, outputs: outs, name: uniqueName('mtl_text_hps') });
-      }
-      return combined;
-    },
-    dispose() {
-      encoder.dispose();
-      heads.forEach((h) => h.dispose());
-    },
-  };
+  return encoderWithHeads(ARCH, ctx, encoder, heads);
 }
