@@ -25,6 +25,7 @@ import { createTask } from '../tasks/registry.js';
 import type { Task } from '../tasks/types.js';
 import { writeDirAtomic, writeFileAtomic } from '../train/atomic.js';
 import { Trainer, type FitResult, type TrainerOptions } from '../train/trainer.js';
+import { saveTextState, type TextSplit } from '../text/state.js';
 
 export interface ExperimentOptions {
   outDir: string;
@@ -82,7 +83,10 @@ export async function trainModel(args: {
     return createTask(spec, { loss: config.tasks?.[name]?.loss }, { values: fit.labels[name], n: fit.n });
   });
   const { options: archOptions, ...modelConfig } = config.model;
-  const model = buildModel(config.model.architecture, { inputShape: fit.inputShape, tasks, seed: config.seed }, { ...modelConfig, ...archOptions });
+  // A text dataset (snips, uci-sentiment, …) brings its vocabulary: a text model sized by it, saved with it.
+  const text = (split as Partial<TextSplit>).text;
+  const fromText = text && config.model.architecture === 'text-hps' && archOptions.vocabSize === undefined ? { vocabSize: text.vocabulary.length } : {};
+  const model = buildModel(config.model.architecture, { inputShape: fit.inputShape, tasks, seed: config.seed }, { ...modelConfig, ...fromText, ...archOptions });
   const { method, ...weightingRest } = config.train.weighting;
   const weights = Object.fromEntries(taskNames.map((t) => [t, config.tasks?.[t]?.weight ?? 1]));
   const dataset = 'features' in config.data ? { name: 'csv' } : { name: config.data.dataset, options: config.data.options };
@@ -119,6 +123,7 @@ export async function trainModel(args: {
       await saveLayersModel(dir, model.layersModel());
       const manifest = buildManifest({ architecture: model.architecture, inputShape: fit.inputShape, tasks, preprocessing: split.preprocessing, dataset });
       fs.writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify(manifest, null, 2));
+      if (text) saveTextState(dir, text); // `mtl predict <run> "raw text"` tokenizes with it
     });
   }
   return { tasks, trainer, fit: result, test, seconds };

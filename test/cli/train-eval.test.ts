@@ -61,3 +61,29 @@ describe('mtl train → eval on real data (adult, 3,000 rows)', () => {
     expect(fs.readFileSync(path.join(out, 'model', 'weights.bin')).equals(before)).toBe(true);
   });
 });
+
+describe('mtl train on a text dataset (SNIPS, text-hps) → mtl predict on raw text', () => {
+  it('sizes the model by the dataset\'s vocabulary and saves it beside the model', () => {
+    const config = path.join(tmp, 'snips.yaml');
+    fs.writeFileSync(config, [
+      'name: snips-small',
+      'seed: 0',
+      `data: { dataset: snips, dir: ${path.resolve('../shared/data')}, options: { limit: 400 } }`,
+      'model: { architecture: text-hps }',
+      'train: { epochs: 3, batchSize: 32, lr: 0.005 }',
+      'baselines: { stl: false }',
+    ].join('\n'));
+    const out = path.join(tmp, 'snips-run');
+    const r = mtl('train', config, '--out', out, '--progress', 'silent');
+    expect(r.code, r.err).toBe(0);
+    for (const f of ['model/model.json', 'model/manifest.json', 'model/text.json']) expect(fs.existsSync(path.join(out, f)), f).toBe(true);
+    const text = JSON.parse(fs.readFileSync(path.join(out, 'model/text.json'), 'utf8'));
+    const report = JSON.parse(fs.readFileSync(path.join(out, 'report.json'), 'utf8'));
+    expect(report.tasks.intent.mtl.accuracy).toBeGreaterThan(0.5); // 7 intents: chance is ~0.14
+    const p = mtl('predict', out, 'play some jazz music on spotify');
+    expect(p.code, p.err).toBe(0);
+    expect(p.out).toMatch(/intent: \w+ \(p = 0\.\d+\)/);
+    expect(p.out).toContain('tokens: play some jazz music on spotify');
+    expect(text.vocabulary.length).toBeGreaterThan(100);
+  });
+});
