@@ -9,7 +9,10 @@
  *   multilabel  { labels: [names with p ≥ 0.5], probabilities: { name: p } }
  *   regression  { values: { output: v } }                                    (in the units of the training labels)
  *   box         { box: { x1, y1, x2, y2 } }                                  (in [0, 1])
+ *   sequence    { tags: [tag per token], spans: [{ type, start, end, text? }] } (argmax tag per position;
+ *               with the row's tokens: one tag per token and each span's text; spans as in conlleval)
  */
+import { extractSpans } from '../tasks/spans.js';
 
 /** The parts of a manifest task these functions read (a TaskManifest fits). */
 export interface TaskInfo {
@@ -25,7 +28,8 @@ export type TaskAnswer =
   | { label: string; probability: number; positiveLabel: string }
   | { labels: string[]; probabilities: Record<string, number> }
   | { values: Record<string, number> }
-  | { box: { x1: number; y1: number; x2: number; y2: number } };
+  | { box: { x1: number; y1: number; x2: number; y2: number } }
+  | { tags: string[]; spans: { type: string; start: number; end: number; text?: string }[] };
 
 export const BOX_COORDS = ['x1', 'y1', 'x2', 'y2'] as const;
 
@@ -35,6 +39,7 @@ export function taskUnits(task: TaskInfo): number {
     case 'multiclass': return task.outputSize;
     case 'binary': return 1;
     case 'box': return 4;
+    case 'sequence': return task.width * task.outputSize;
     default: return task.width;
   }
 }
@@ -49,6 +54,8 @@ export function outputNames(task: TaskInfo): string[] {
       return given && given.length === 2 ? given : ['0', '1'];
     case 'box':
       return [...BOX_COORDS];
+    case 'sequence': // the tags (K of them, at each of the width positions)
+      return given && given.length === task.outputSize ? given : Array.from({ length: task.outputSize }, (_, i) => String(i));
     case 'regression':
       if (given && given.length === task.width) return given;
       return task.width === 1 ? [task.name] : Array.from({ length: task.width }, (_, i) => `${task.name}_${i}`);
@@ -57,8 +64,8 @@ export function outputNames(task: TaskInfo): string[] {
   }
 }
 
-/** The answer of one task for row `row` of `values`. */
-export function formatTask(task: TaskInfo, values: ArrayLike<number>, row: number): TaskAnswer {
+/** The answer of one task for row `row` of `values` (`tokens`: the row's tokens, for sequence tasks on text). */
+export function formatTask(task: TaskInfo, values: ArrayLike<number>, row: number, tokens?: string[]): TaskAnswer {
   const k = taskUnits(task);
   const names = outputNames(task);
   const at = (j: number): number => values[row * k + j]!;
@@ -87,6 +94,18 @@ export function formatTask(task: TaskInfo, values: ArrayLike<number>, row: numbe
     }
     case 'box':
       return { box: { x1: at(0), y1: at(1), x2: at(2), y2: at(3) } };
+    case 'sequence': {
+      const K = task.outputSize;
+      const positions = Math.min(task.width, tokens?.length ?? task.width);
+      const tags: string[] = [];
+      for (let p = 0; p < positions; p++) {
+        let best = 0;
+        for (let j = 1; j < K; j++) if (at(p * K + j) > at(p * K + best)) best = j;
+        tags.push(names[best]!);
+      }
+      const spans = extractSpans(tags).map((sp) => ({ type: sp.type, start: sp.start, end: sp.end, ...(tokens ? { text: tokens.slice(sp.start, sp.end + 1).join(' ') } : {}) }));
+      return { tags, spans };
+    }
     default: {
       const out: Record<string, number> = {};
       for (let j = 0; j < k; j++) out[names[j]!] = at(j);
@@ -95,12 +114,12 @@ export function formatTask(task: TaskInfo, values: ArrayLike<number>, row: numbe
   }
 }
 
-/** One object per row: task name → answer. `outputs[task]` holds n × units values. */
-export function formatRows(tasks: TaskInfo[], outputs: Record<string, ArrayLike<number>>, n: number): Record<string, TaskAnswer>[] {
+/** One object per row: task name → answer. `outputs[task]` holds n × units values; `tokens[r]`: row r's tokens (text models). */
+export function formatRows(tasks: TaskInfo[], outputs: Record<string, ArrayLike<number>>, n: number, tokens?: string[][]): Record<string, TaskAnswer>[] {
   const rows: Record<string, TaskAnswer>[] = [];
   for (let r = 0; r < n; r++) {
     const row: Record<string, TaskAnswer> = {};
-    for (const t of tasks) row[t.name] = formatTask(t, outputs[t.name]!, r);
+    for (const t of tasks) row[t.name] = formatTask(t, outputs[t.name]!, r, tokens?.[r]);
     rows.push(row);
   }
   return rows;

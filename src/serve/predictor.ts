@@ -1,8 +1,10 @@
 /**
  * Inference on a saved model folder for the server: request bodies are validated into encoded inputs
  * (raw records through src/data/preprocess.ts encodeRows, the training preprocessing, or input tensors of
- * the manifest's inputShape), the model runs once per request and every task's outputs are formatted by
- * src/browser/format.ts. Uses only model.json + weights.bin + manifest.json: never the trainer.
+ * the manifest's inputShape, or — for text models, whose folder holds text.json — raw sentences tokenized
+ * and encoded with the training vocabulary), the model runs once per request and every task's outputs
+ * are formatted by src/browser/format.ts. Uses only model.json + weights.bin + manifest.json (+ text.json):
+ * never the trainer.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -12,6 +14,8 @@ import { tf } from '../engine/tf.js';
 import { loadSavedModel, type SavedModel } from '../models/saved.js';
 import type { Manifest } from '../models/manifest.js';
 import { formatRows, outputNames, taskUnits, type TaskAnswer } from '../browser/format.js';
+import '../text/layers.js'; // registers the custom layers of text models before loading one
+import { encodeTexts, loadTextState, TEXT_STATE_FILE, type TextState } from '../text/state.js';
 
 /** An error in the request: the server answers it with this status and {error: message}. */
 export class RequestError extends Error {
@@ -32,6 +36,8 @@ export interface Encoded {
   x: Float32Array;
   n: number;
   warnings: string[];
+  /** For raw text: the tokens of each sentence as the model read them (after the first L are cut). */
+  tokens?: string[][];
 }
 
 export interface PredictorLimits {
@@ -52,9 +58,15 @@ export class Predictor {
   readonly modelDir: string;
   readonly inputSize: number;
   private readonly saved: SavedModel;
+  /** The tokenizer and vocabulary of a text model (its folder's text.json), else null. */
+  readonly text: TextState | null;
 
   private constructor(saved: SavedModel, modelDir: string, readonly limits: PredictorLimits) {
     this.saved = saved;
+    this.text = fs.existsSync(path.join(modelDir, TEXT_STATE_FILE)) ? loadTextState(modelDir) : null;
+    if (this.text && saved.manifest.inputShape.join(',') !== String(this.text.maxLength)) {
+      throw new Error(`${modelDir}: the model reads [${saved.manifest.inputShape}] but ${TEXT_STATE_FILE} says L = ${this.text.maxLength}`);
+    }
     this.manifest = saved.manifest;
     this.modelDir = modelDir;
     this.inputSize = saved.manifest.inputShape.reduce((a, b) => a * b, 1);
@@ -87,7 +99,9 @@ export class Predictor {
       dataset: m.dataset ?? null,
       createdAt: m.createdAt,
       inputShape: m.inputShape,
-      input: pre
+      input: this.text
+        ? { kind: 'text', request: '{"texts": ["a sentence", ...]} or {"text": "a sentence"}; or {"inputs": [...]} of token ids', maxLength: this.text.maxLength, vocabularySize: this.text.vocabulary.length }
+        : pre
         ? {
             kind: 'records',
             request: '{"rows": [{column: value, ...}, ...]} or {"row": {...}}; null marks a missing value',
@@ -114,19 +128,36 @@ export class Predictor {
 
   /** Validates a request body into encoded inputs, or throws a RequestError (4xx). */
   encodeBody(body: unknown): Encoded {
-    if (body === null || typeof body !== 'object' || Array.isArray(body)) {
-      throw new RequestError(400, 'the body must be a JSON object: {"rows": [...]}, {"row": {...}} or {"inputs": [...]}');
-    }
+    const keys = this.text ? ['texts', 'text', 'inputs'] : ['rows', 'row', 'inputs'];
+    const shapes = this.text ? '{"texts": [...]}, {"text": "..."} or {"inputs": [...]}' : '{"rows": [...]}, {"row": {...}} or {"inputs": [...]}';
+    if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new RequestError(400, `the body must be a JSON object: ${shapes}`);
     const b = body as Record<string, unknown>;
-    const given = ['rows', 'row', 'inputs'].filter((k) => Object.prototype.hasOwnProperty.call(b, k));
-    const extra = Object.keys(b).filter((k) => !['rows', 'row', 'inputs'].includes(k));
-    if (extra.length) throw new RequestError(400, `unknown field(s) ${extra.map((k) => `'${k}'`).join(', ')}: send one of "rows", "row" or "inputs"`);
-    if (given.length !== 1) throw new RequestError(400, 'send exactly one of "rows" (a list of records), "row" (one record) or "inputs" (input tensors)');
+    const given = keys.filter((k) => Object.prototype.hasOwnProperty.call(b, k));
+    const extra = Object.keys(b).filter((k) => !keys.includes(k));
+    if (extra.length) {
+      const hint = !this.text && extra.some((k) => k === 'texts' || k === 'text') ? ' (this model does not read raw text: it has no text.json)' : '';
+      throw new RequestError(400, `unknown field(s) ${extra.map((k) => `'${k}'`).join(', ')}${hint}: send one of ${keys.map((k) => `"${k}"`).join(', ')}`);
+    }
+    if (given.length !== 1) throw new RequestError(400, `send exactly one of ${shapes}`);
     const key = given[0]!;
     if (key === 'inputs') return this.encodeInputs(b.inputs);
+    if (key === 'texts' || key === 'text') return this.encodeTexts(key === 'text' ? [b.text] : b.texts);
     const rows = key === 'row' ? [b.row] : b.rows;
     if (!Array.isArray(rows)) throw new RequestError(400, `"rows" must be a list of records, got ${describe(rows)}`);
     return this.encodeRecords(rows);
+  }
+
+  /** Raw sentences → token ids with the training tokenizer and vocabulary (unknown words → <unk>). */
+  encodeTexts(texts: unknown): Encoded {
+    if (!Array.isArray(texts)) throw new RequestError(400, `"texts" must be a list of strings, got ${describe(texts)}`);
+    this.checkCount(texts.length, 'texts');
+    texts.forEach((t, i) => {
+      if (typeof t !== 'string') throw new RequestError(400, `texts[${i}]: expected a string, got ${describe(t)}`);
+    });
+    const { x, tokens } = encodeTexts(this.text!, texts as string[]);
+    const L = this.text!.maxLength;
+    const warnings = tokens.flatMap((tk, i) => (tk.length > L ? [`texts[${i}]: ${tk.length} tokens, only the first ${L} are read`] : [])).slice(0, MAX_WARNINGS);
+    return { x, n: texts.length, warnings, tokens: tokens.map((tk) => tk.slice(0, L)) };
   }
 
   private checkCount(n: number, what: string): void {
@@ -200,7 +231,7 @@ export class Predictor {
   answer(enc: Encoded, task?: string): Record<string, TaskAnswer>[] {
     const outputs = this.predict(enc.x, enc.n);
     const tasks = task ? this.manifest.tasks.filter((t) => t.name === task) : this.manifest.tasks;
-    return formatRows(tasks, outputs, enc.n);
+    return formatRows(tasks, outputs, enc.n, enc.tokens);
   }
 
   dispose(): void {

@@ -1,6 +1,7 @@
 /**
  * The inference server (fastify) of `mtl serve`:
- *   POST /predict         {"rows": [{column: value}]} | {"row": {...}} | {"inputs": [[...]]} → every task's answers
+ *   POST /predict         {"rows": [{column: value}]} | {"row": {...}} | {"inputs": [[...]]} → every task's answers;
+ *                         a text model (text.json beside it) takes {"texts": ["…"]} | {"text": "…"} instead of rows
  *   POST /predict/:task   the same for one task (404 for an unknown task)
  *   GET  /health          {status: "ok", tasks, tensors, uptime}
  *   GET  /metadata        tasks, kinds, label/output names, input schema (columns with types, categories), limits
@@ -82,6 +83,7 @@ export async function createServer(dir: string, options: ServeOptions = {}): Pro
     const enc = predictor.encodeBody(body);
     const predictions = predictor.answer(enc, task);
     const out: Record<string, unknown> = task ? { task, n: enc.n, predictions: predictions.map((p) => p[task]) } : { n: enc.n, predictions };
+    if (enc.tokens) out.tokens = enc.tokens;
     if (enc.warnings.length) out.warnings = enc.warnings;
     return out;
   };

@@ -197,6 +197,7 @@ describe('POST /predict: bad requests get a 4xx with a JSON {error}', () => {
     ['JSON null', () => ({ body: 'null' }), 400, /must be a JSON object/],
     ['a text/plain body', () => ({ body: 'age=3', headers: { 'content-type': 'text/plain' } }), 415, /unsupported content type/],
     ['neither rows, row nor inputs', () => ({ body: { data: [row()] } }), 400, /unknown field\(s\) 'data'/],
+    ['raw text for a model without text.json', () => ({ body: { texts: ['a sentence'] } }), 400, /this model does not read raw text/],
     ['both rows and row', () => ({ body: { rows: [row()], row: row() } }), 400, /exactly one of/],
     ['rows not a list', () => ({ body: { rows: row() } }), 400, /"rows" must be a list of records, got an object/],
     ['empty rows', () => ({ body: { rows: [] } }), 400, /"rows" is empty/],
