@@ -41,9 +41,11 @@ export function encoderWithHeads(
       }
       return combined;
     },
+    // Applying the encoder and heads inside `combined` (saving, checkpoints, the trainer's dropout scan)
+    // raises their tfjs-layers reference counts, after which LayersModel.dispose() would leave their
+    // weights alive: dispose the weights themselves.
     dispose: options.dispose ?? (() => {
-      encoder.dispose();
-      heads.forEach((h) => h.dispose());
+      for (const w of new Set([...encoder.weights, ...heads.flatMap((h) => h.weights)])) w.dispose();
     }),
   };
 }

@@ -21,6 +21,7 @@ import { loadCheckpoint, saveCheckpoint, type TrainerState } from './checkpoint.
 import { writeFileAtomic } from './atomic.js';
 import { aggregate, isGramianMethod, weightsFromGramian } from '../aggregators/index.js';
 import type { WeightingContext } from '../weighting/types.js';
+import { dropoutLayers, reseedDropout } from './dropout-seeds.js';
 import { GradientStatsAccumulator } from './gradient-stats.js';
 import { AffinityAccumulator, lookaheadAffinity } from '../relations/affinity.js';
 import { batchLosses, gradientStep, type DirectionFn, type GradientMode } from './gradient-step.js';
@@ -134,6 +135,8 @@ export class Trainer {
   private stopped = false;
   /** Steps taken over the whole run (seeds stochastic methods; saved in checkpoints). */
   private globalStep = 0;
+  /** The model's Dropout layers, reseeded before each step (dropout-seeds.ts). */
+  private dropout: ReturnType<typeof dropoutLayers> | null = null;
 
   constructor(model: MultiTaskModel, tasks: Task[], options: TrainerOptions) {
     this.model = model;
@@ -197,6 +200,8 @@ export class Trainer {
 
   /** One optimizer step on a batch; returns the per-task losses as a [T] tensor (caller disposes). */
   step(batch: Batch, epoch: number, step: number): tf.Tensor {
+    this.dropout ??= dropoutLayers(this.model.layersModel());
+    if (this.dropout.length) reseedDropout(this.dropout, this.options.seed, step);
     const mode = this.gradientMode;
     const ctx = { epoch, step };
     if (!mode) this.lossModeStats(batch, ctx);

@@ -22,7 +22,8 @@ function trainer(arch: string, options: Partial<TrainerOptions>, archOptions: Re
 }
 
 describe.each(ARCHITECTURES)('%s trains through the Trainer', (arch) => {
-  it.each(METHODS)('with %s: finite losses, no tensor growth across 2 epochs', async (_, options) => {
+  it.each(METHODS)('with %s: finite losses, no tensor growth across 2 epochs, nothing left after dispose', async (_, options) => {
+    const before = tf.memory().numTensors;
     const counts: number[] = [];
     const t = trainer(arch, { ...options, epochs: 2, onEpoch: () => counts.push(tf.memory().numTensors) });
     const r = await t.fit(ds);
@@ -31,6 +32,8 @@ describe.each(ARCHITECTURES)('%s trains through the Trainer', (arch) => {
     expect(counts[1]).toBe(counts[0]);
     t.dispose();
     t.model.dispose();
+    // The trainer built the model's combined LayersModel (layersModel()); disposing frees every weight anyway.
+    expect(tf.memory().numTensors).toBe(before);
   });
 
   it('param mode with the `sum` aggregator takes the summed-loss step (the variable groups are right)', async () => {

@@ -1,0 +1,42 @@
+/**
+ * Reproducible dropout. A tfjs-layers Dropout layer draws its mask with tf.dropout(x, rate, noiseShape,
+ * this.seed): with a fixed seed it repeats the same mask every step, without one it draws from
+ * Math.random, so a run cannot be repeated. The trainer gives every Dropout layer of the model a fresh
+ * seed before each step, from the run's seed, the layer's position in the model and the global step:
+ * a new mask each step, the same numbers for the same seed, and a resumed run draws what the
+ * uninterrupted one drew. The layers stay the standard class (saved models load anywhere).
+ */
+import type { tfl } from '../engine/tf.js';
+
+type Layer = { getClassName(): string; layers?: Layer[]; seed?: number };
+
+/** The Dropout layers of a model, nested models included, each once, in a fixed order. */
+export function dropoutLayers(model: tfl.LayersModel): Layer[] {
+  const found: Layer[] = [];
+  const seen = new Set<Layer>();
+  const visit = (layer: Layer) => {
+    if (seen.has(layer)) return;
+    seen.add(layer);
+    if (layer.getClassName() === 'Dropout' || layer.getClassName() === 'SpatialDropout1D') found.push(layer);
+    for (const inner of layer.layers ?? []) visit(inner);
+  };
+  visit(model as unknown as Layer);
+  return found;
+}
+
+/** A 31-bit seed mixed from the run seed, the global step and the layer's index (a murmur3-style finaliser). */
+export function dropoutSeed(runSeed: number, step: number, layer: number): number {
+  let h = Math.imul(runSeed ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(step + 1, 0xc2b2ae35) ^ Math.imul(layer + 1, 0x27d4eb2f);
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 1;
+}
+
+export function reseedDropout(layers: Layer[], runSeed: number, step: number): void {
+  layers.forEach((layer, i) => {
+    layer.seed = dropoutSeed(runSeed, step, i);
+  });
+}
