@@ -44,11 +44,15 @@ export { runExperiment, trainModel } from './run/experiment.js';
 export { evaluateRun } from './run/evaluate-run.js';
 
 export { countParameters, parameterGroups } from './models/params.js';
-export { aggregate, aggregatorNames, registerAggregator, weightsOf } from './aggregators/index.js';
+export { aggregate, aggregatorNames, isGramianMethod, registerAggregator, weightsFromGramian, weightsOf } from './aggregators/index.js';
 export type { Aggregator, AggregatorOptions } from './aggregators/index.js';
+export { fromWeights } from './aggregators/weighted.js';
 export { lookaheadAffinity } from './relations/affinity.js';
 export { bestGrouping, groupScore, type Grouping } from './relations/grouping.js';
 export { GradientStatsAccumulator, type GradientStats } from './train/gradient-stats.js';
+export { gradientStep, type DirectionFn, type GradientMode } from './train/gradient-step.js';
+export { TaskGradients, type Direction } from './train/task-gradients.js';
+export { Tape } from './engine/tape.js';
 export { runCompare, parseMethod } from './run/compare.js';
 export { runAffinity } from './run/affinity.js';
 export { createServer, type ServeOptions } from './serve/server.js';

@@ -4,8 +4,9 @@ import { tf } from '../../src/engine/tf.js';
 import { buildModel } from '../../src/models/registry.js';
 import { createTask } from '../../src/tasks/registry.js';
 import { Trainer, type TrainerOptions } from '../../src/train/trainer.js';
-import { aggregate, weightsFromGramian } from '../../src/aggregators/index.js';
+import { aggregate, isGramianMethod, registerAggregator, weightsFromGramian } from '../../src/aggregators/index.js';
 import { disposeBatch, makeBatch, prepare } from '../../src/train/batches.js';
+import { fromWeights } from '../../src/aggregators/weighted.js';
 import { flatten } from '../../src/train/flat.js';
 import { gradientStep } from '../../src/train/gradient-step.js';
 import { equalWeighting } from '../../src/weighting/fixed.js';
@@ -124,6 +125,22 @@ describe('one recorded forward pass equals T separate ones (the slow path)', () 
     }
     disposeBatch(batch);
     model.dispose();
+  });
+});
+
+describe('registered aggregators through the Trainer', () => {
+  it('a rows method (values read back) and a Gramian method (G kept on the device) that pick the same direction train alike', async () => {
+    // Both take task 1's gradient: one from the rows in JavaScript, one as weights (0, 1, 0) on the device.
+    registerAggregator('second-task-rows', (G) => Float32Array.from(G[1]!));
+    registerAggregator('second-task-gramian', fromWeights((M) => M.map((_, i) => (i === 1 ? 1 : 0))));
+    expect(isGramianMethod('second-task-rows')).toBe(false);
+    expect(isGramianMethod('second-task-gramian')).toBe(true);
+    const rows = trainer({ aggregator: { method: 'second-task-rows' } });
+    const gram = trainer({ aggregator: { method: 'second-task-gramian' } });
+    await rows.fit(ds);
+    await gram.fit(ds);
+    expectClose(weights(gram), weights(rows), 1e-5);
+    for (const t of [rows, gram]) { t.dispose(); t.model.dispose(); }
   });
 });
 
