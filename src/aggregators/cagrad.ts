@@ -13,10 +13,14 @@
  * keeping the candidate with the smallest F. When the optimum has g_w = 0 (0 in the hull and
  * F ≥ 0), g_w/‖g_w‖ is undefined and we return the ball's centre: d = g₀/(1 + c²).
  */
+import { z } from 'zod';
 import { maxDiag, quadForm } from './linalg.js';
 import { minNormSimplex } from './simplex.js';
 import type { AggregatorOptions, Matrix } from './types.js';
 import { fromWeights } from './weighted.js';
+
+/** CAGrad's option: the conflict radius `c` ≥ 0 (default 0.4). */
+export const cagradOptions = z.strictObject({ c: z.number().nonnegative().optional() });
 
 function radius(options: AggregatorOptions): number {
   const c = options.c ?? 0.4;

@@ -10,6 +10,7 @@
  * PCGrad (gᵢ' = Gᵀcᵢ). A pair with a zero gradient (cosine undefined) is skipped, target included;
  * a target with √(1−φ̂²) = 0 (φ̂ = ±1, only reachable with β = 1) adjusts nothing.
  */
+import { z } from 'zod';
 import { matVec, quadForm } from './linalg.js';
 import { rngFor, shuffled } from './random.js';
 import type { AggregatorOptions, Matrix } from './types.js';
@@ -19,6 +20,9 @@ export interface GradVacState {
   /** targets[i][j] = φ̂ᵢⱼ, the EMA of cos(gᵢ', gⱼ); created on the first call. */
   targets?: number[][];
 }
+
+/** GradVac's option: the EMA rate `beta` ∈ [0, 1] of the cosine targets (default 0.01). Seed and state come from the trainer. */
+export const gradvacOptions = z.strictObject({ beta: z.number().min(0).max(1).optional() });
 
 export function gradvacCoefficients(M: Matrix, options: AggregatorOptions = {}): number[][] {
   const T = M.length;

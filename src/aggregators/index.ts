@@ -1,13 +1,15 @@
 /**
- * Gradient aggregation methods by name. A new method = one file + one line in AGGREGATORS.
- * `aggregate` validates the input (T ≥ 1 rows of equal length, finite values; a clear Error naming
- * the method otherwise) and returns the gradient itself when T = 1 (single-task training: nothing to
- * aggregate — without it Nash-MTL would return g/‖g‖ and CAGrad g(1+c)/(1+c²)).
+ * Gradient aggregation methods by name, each with the schema of its options. A new method = one file
+ * + one line in AGGREGATORS. `aggregate` validates the input (T ≥ 1 rows of equal length, finite
+ * values; a clear Error naming the method otherwise) and returns the gradient itself when T = 1
+ * (single-task training: nothing to aggregate — without it Nash-MTL would return g/‖g‖ and CAGrad
+ * g(1+c)/(1+c²)).
  */
+import { Registry, noOptions, type OptionsSchema } from '../util/registry.js';
 import { alignedMtl } from './aligned-mtl.js';
-import { cagrad } from './cagrad.js';
+import { cagrad, cagradOptions } from './cagrad.js';
 import { graddrop } from './graddrop.js';
-import { gradvac } from './gradvac.js';
+import { gradvac, gradvacOptions } from './gradvac.js';
 import { imtlG } from './imtl-g.js';
 import { gramian } from './linalg.js';
 import { mgda } from './mgda.js';
@@ -20,32 +22,46 @@ import { upgrad } from './upgrad.js';
 export type { Aggregator, AggregatorOptions, GradientRows, GramianWeights, Matrix } from './types.js';
 export type { GradVacState } from './gradvac.js';
 
-const AGGREGATORS: Record<string, Aggregator> = {
-  sum,
-  mean,
-  pcgrad,
-  gradvac,
-  graddrop,
-  mgda,
-  cagrad,
-  'imtl-g': imtlG,
-  'nash-mtl': nashMtl,
-  'aligned-mtl': alignedMtl,
-  upgrad,
-};
+/** pcgrad, gradvac and graddrop also read `seed`, and gradvac `state`: the trainer supplies both. */
+export const AGGREGATORS = new Registry<Aggregator>({ kind: 'aggregation method', noun: 'aggregator' })
+  .register('sum', sum, noOptions)
+  .register('mean', mean, noOptions)
+  .register('pcgrad', pcgrad, noOptions)
+  .register('gradvac', gradvac, gradvacOptions)
+  .register('graddrop', graddrop, noOptions)
+  .register('mgda', mgda, noOptions)
+  .register('cagrad', cagrad, cagradOptions)
+  .register('imtl-g', imtlG, noOptions)
+  .register('nash-mtl', nashMtl, noOptions)
+  .register('aligned-mtl', alignedMtl, noOptions)
+  .register('upgrad', upgrad, noOptions);
+
+/** Keys of the trainer's `aggregator` option it reads itself (`method` aside): listed as allowed, not checked by the method. */
+export const AGGREGATOR_RESERVED_KEYS = ['mode'] as const;
 
 export function aggregatorNames(): string[] {
-  return Object.keys(AGGREGATORS);
+  return AGGREGATORS.names();
 }
 
-export function registerAggregator(name: string, fn: Aggregator): void {
-  AGGREGATORS[name] = fn;
+/**
+ * Adds (or replaces) a method. `optionsSchema` (zod) checks its options in configs and in the
+ * Trainer; without one, any options are accepted (the method checks its own).
+ */
+export function registerAggregator(name: string, fn: Aggregator, optionsSchema?: OptionsSchema): void {
+  AGGREGATORS.register(name, fn, optionsSchema);
+}
+
+/**
+ * Checks the options of the aggregator `name` as a config or the Trainer gives them (without
+ * `method`; `mode` allowed); throws on an unknown name, an unknown option or a bad value.
+ * (`aggregate` itself takes the shared AggregatorOptions bag: each method reads only its own keys.)
+ */
+export function checkAggregatorOptions(name: string, options: Record<string, unknown>): void {
+  AGGREGATORS.parseOptions(name, options, { reserved: AGGREGATOR_RESERVED_KEYS });
 }
 
 function lookup(name: string): Aggregator {
-  const fn = Object.hasOwn(AGGREGATORS, name) ? AGGREGATORS[name] : undefined;
-  if (!fn) throw new Error(`unknown aggregation method "${name}": choose one of ${aggregatorNames().join(', ')}`);
-  return fn;
+  return AGGREGATORS.get(name);
 }
 
 /** Throws an Error naming the method unless G is T ≥ 1 rows of equal length holding finite numbers. */

@@ -1,19 +1,31 @@
 /**
  * The experiment config (JSON or YAML), validated with zod. Every object is strict, so a misspelt key is
- * an error rather than a silently ignored setting; method names are checked against the registries.
+ * an error rather than a silently ignored setting; method names are checked against the registries, and
+ * the options of the weighting, the aggregator and the architecture against the method's own options
+ * schema in its registry (e.g. `weighting "dwa": unknown option "temprature" (allowed: temperature)`).
  */
 import { z } from 'zod';
 import { TASK_KINDS } from '../data/types.js';
 import { DATASET_NAMES } from '../data/loaders/index.js';
-import { architectureNames } from '../models/registry.js';
-import { weightingNames } from '../weighting/registry.js';
-import { aggregatorNames } from '../aggregators/index.js';
+import { ARCHITECTURES, architectureNames } from '../models/registry.js';
+import { WEIGHTINGS, weightingNames } from '../weighting/registry.js';
+import { AGGREGATOR_RESERVED_KEYS, AGGREGATORS, aggregatorNames } from '../aggregators/index.js';
+import type { OptionKeys, Registry } from '../util/registry.js';
 
 const positiveInt = z.number().int().positive();
 const activation = z.enum(['relu', 'tanh', 'elu', 'selu', 'sigmoid', 'linear', 'swish', 'gelu']);
 
 const oneOf = (what: string, names: () => string[]) =>
   z.string().refine((s) => names().includes(s), { error: (iss) => `unknown ${what} "${String(iss.input)}": choose one of ${names().join(', ')}` });
+
+/**
+ * Reports every problem of a method's options as an issue at `path` (the message names the method, the
+ * key and the allowed keys). An unknown method is left to the check of its name.
+ */
+function checkMethodOptions(registry: Registry<unknown>, method: unknown, options: unknown, ctx: z.RefinementCtx, path: PropertyKey[] = [], keys?: OptionKeys): void {
+  if (typeof method !== 'string' || !registry.has(method)) return;
+  for (const message of registry.optionErrors(method, options, keys)) ctx.addIssue({ code: 'custom', message, path, input: options });
+}
 
 const csvData = z.strictObject({
   dataset: z.literal('csv'),
@@ -76,9 +88,9 @@ export const configSchema = z.strictObject({
     architecture: oneOf('architecture', architectureNames).default('hps'),
     encoder: encoder.prefault({ type: 'mlp' }),
     head: z.strictObject({ hidden: z.array(positiveInt).default([]), activation: activation.default('relu') }).prefault({}),
-    /** Architecture-specific settings (number of experts, cross-stitch init, …), checked by the architecture. */
+    /** Architecture-specific settings (number of experts, cross-stitch init, …), checked by the architecture's options schema. */
     options: z.record(z.string(), z.unknown()).default({}),
-  }).prefault({}),
+  }).superRefine((m, ctx) => checkMethodOptions(ARCHITECTURES, m.architecture, m.options, ctx, ['options'])).prefault({}),
   train: z.strictObject({
     epochs: positiveInt.default(10),
     batchSize: positiveInt.default(128),
@@ -88,12 +100,15 @@ export const configSchema = z.strictObject({
     l2: z.number().nonnegative().default(0),
     validationSplit: z.number().min(0).lt(1).default(0.1),
     earlyStopping: z.union([z.strictObject({ patience: positiveInt, minDelta: z.number().nonnegative().default(0) }), z.literal(false)]).default({ patience: 3, minDelta: 0 }),
-    weighting: z.looseObject({ method: oneOf('weighting method', weightingNames) }).default({ method: 'fixed' }),
+    /** The loss weighting: `method` and that method's options (checked by its schema in the registry). */
+    weighting: z.looseObject({ method: oneOf('weighting method', weightingNames) })
+      .superRefine(({ method, ...options }, ctx) => checkMethodOptions(WEIGHTINGS, method, options, ctx))
+      .default({ method: 'fixed' }),
     /** Gradient aggregation of per-task gradients (PCGrad, MGDA, …); none = plain weighted sum of losses. */
     aggregator: z.looseObject({
       method: oneOf('aggregator', aggregatorNames),
       mode: z.enum(['param', 'rep']).default('param'),
-    }).optional(),
+    }).superRefine(({ method, ...options }, ctx) => checkMethodOptions(AGGREGATORS, method, options, ctx, [], { reserved: AGGREGATOR_RESERVED_KEYS })).optional(),
     checkpointEvery: positiveInt.default(1),
     /** mixed: shuffle all rows; per-task: every step takes batchSize rows of each task (multi-input data). */
     batching: z.enum(['mixed', 'per-task']).default('mixed'),

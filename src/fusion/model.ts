@@ -17,6 +17,7 @@
  * the same size), `head` ({ hidden, activation }). forward = decode(encode(x)) with z in between, so
  * rep-grad methods work on the fused representation.
  */
+import { z } from 'zod';
 import { tfl } from '../engine/tf.js';
 import { checkOptions, componentSeed, enumOption } from '../models/blocks.js';
 import { encoderWithHeads } from '../models/encoder-heads.js';
@@ -37,6 +38,14 @@ export interface FusionConfig {
 }
 
 const ARCH = 'fusion';
+
+/** fusion's options (its view encoders are the model's mlp encoder, its heads the model's head). */
+export const fusionOptions = z.strictObject({
+  views: z.record(z.string(), z.array(z.union([z.number().int().nonnegative(), z.string()])).min(1)),
+  fusion: z.enum(['attention', 'concat']).optional(),
+  featureNames: z.array(z.string()).optional(),
+  attention: z.strictObject({ keyDim: z.number().int().min(1).optional(), attendSelf: z.boolean().optional() }).optional(),
+});
 
 export interface FusionParts {
   /** x → z (the fused representation). */
@@ -88,7 +97,7 @@ export function fusionModel(ctx: ArchitectureContext, raw: Record<string, unknow
 
 /** The fusion model and its parts (view embeddings, attention layer) for inspection. */
 export function fusionModelWithParts(ctx: ArchitectureContext, raw: Record<string, unknown>): { model: MultiTaskModel; parts: FusionParts } {
-  checkOptions(ARCH, raw, ['views', 'fusion', 'featureNames', 'attention']);
+  checkOptions(ARCH, raw, fusionOptions);
   enumOption(ARCH, raw, 'fusion', ['attention', 'concat'] as const, 'attention');
   const config = raw as unknown as FusionConfig;
   const parts = buildFusionEncoder(ctx, config);

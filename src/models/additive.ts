@@ -28,6 +28,7 @@
  * Options: taskPenalty λ (number ≥ 0, or one per task as an array or a map by task name; default 1e-3),
  * sharedPenalty μ (number ≥ 0, default 0), schedule ('joint' | 'alternating', default 'joint').
  */
+import { z } from 'zod';
 import { tf, tfl, type Tensor } from '../engine/tf.js';
 import { uniqueName } from './encoders.js';
 import type { HpsConfig } from './hps.js';
@@ -53,9 +54,16 @@ export interface AdditiveModel extends MultiTaskModel {
 
 const ARCH = 'additive';
 
+const penalty = z.number().nonnegative();
+export const additiveOptions = z.strictObject({
+  taskPenalty: z.union([penalty, z.array(penalty), z.record(z.string(), penalty)]).optional(),
+  sharedPenalty: penalty.optional(),
+  schedule: z.enum(['joint', 'alternating']).optional(),
+});
+
 export function additive(ctx: ArchitectureContext, config: AdditiveConfig): AdditiveModel {
   const cfg = config as unknown as Record<string, unknown>;
-  checkOptions(ARCH, cfg, ['taskPenalty', 'sharedPenalty', 'schedule']);
+  checkOptions(ARCH, cfg, additiveOptions);
   const taskNames = ctx.tasks.map((t) => t.name);
   const lambda = perTaskOption(ARCH, cfg, 'taskPenalty', 1e-3, taskNames);
   const mu = numberOption(ARCH, cfg, 'sharedPenalty', 0, 0);

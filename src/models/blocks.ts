@@ -12,6 +12,7 @@
  *   made of standard tfjs layers only, so `layersModel()` is the training model itself (checkpoints
  *   and resume set its weights) and the saved model.json loads with plain `tf.loadLayersModel`.
  */
+import type { z } from 'zod';
 import { tf, tfl, type Tensor } from '../engine/tf.js';
 import { buildHead, seededInit, uniqueName, type Activation, type EncoderConfig } from './encoders.js';
 import type { ArchitectureContext, MultiTaskModel } from './types.js';
@@ -159,8 +160,12 @@ export function safeName(task: string): string {
 
 const BASE_KEYS = ['architecture', 'encoder', 'head'];
 
-/** Refuses options the architecture does not know (a typo would otherwise be silently ignored). */
-export function checkOptions(arch: string, config: Record<string, unknown>, allowed: string[]): void {
+/**
+ * Refuses options the architecture does not know (a typo would otherwise be silently ignored): the
+ * allowed ones are the keys of its options schema, the one registered with it (models/registry.ts).
+ */
+export function checkOptions(arch: string, config: Record<string, unknown>, schema: z.ZodObject): void {
+  const allowed = Object.keys(schema.shape);
   const unknown = Object.keys(config).filter((k) => !BASE_KEYS.includes(k) && !allowed.includes(k) && config[k] !== undefined);
   if (unknown.length) {
     throw new Error(`${arch}: unknown option(s) ${unknown.join(', ')}; options are ${allowed.length ? allowed.join(', ') : '(none)'}`);

@@ -22,6 +22,7 @@
  *
  * Options: selfWeight (number in [0, 1], default 0.9).
  */
+import { z } from 'zod';
 import { tf, tfl } from '../engine/tf.js';
 import { uniqueName } from './encoders.js';
 import type { HpsConfig } from './hps.js';
@@ -45,6 +46,8 @@ export interface CrossStitchModel extends MultiTaskModel {
 
 const ARCH = 'cross-stitch';
 
+export const crossStitchOptions = z.strictObject({ selfWeight: z.number().min(0).max(1).optional() });
+
 /** α_ii = s, α_ij = (1 − s)/(T − 1). */
 export function initialAlpha(tasks: number, selfWeight: number): number[][] {
   if (tasks === 1) return [[1]];
@@ -54,7 +57,7 @@ export function initialAlpha(tasks: number, selfWeight: number): number[][] {
 
 export function crossStitch(ctx: ArchitectureContext, config: CrossStitchConfig): CrossStitchModel {
   const cfg = config as unknown as Record<string, unknown>;
-  checkOptions(ARCH, cfg, ['selfWeight']);
+  checkOptions(ARCH, cfg, crossStitchOptions);
   const selfWeight = numberOption(ARCH, cfg, 'selfWeight', 0.9, 0, 1);
   const plan = stagePlan(ARCH, ctx.inputShape, config.encoder);
   requireStages(ARCH, plan);

@@ -3,6 +3,7 @@
  * architecture and the baseline the others are measured against. With a single task it is the
  * single-task baseline with the same encoder and budget.
  */
+import { z } from 'zod';
 import { encoderWithHeads } from './encoder-heads.js';
 import { buildEncoder, buildHead, type Activation, type EncoderConfig } from './encoders.js';
 import type { ArchitectureContext, MultiTaskModel } from './types.js';
@@ -11,6 +12,9 @@ export interface HpsConfig {
   encoder: EncoderConfig;
   head?: { hidden?: number[]; activation?: Activation };
 }
+
+/** hps takes no options beyond the model's encoder and head. */
+export const hpsOptions = z.strictObject({});
 
 export function hardSharing(ctx: ArchitectureContext, config: HpsConfig): MultiTaskModel {
   const encoder = buildEncoder(ctx.inputShape, config.encoder, ctx.seed);

@@ -14,6 +14,7 @@
  *
  * Options: experts (integer ≥ 1, default 4).
  */
+import { z } from 'zod';
 import type { HpsConfig } from './hps.js';
 import { checkOptions, intOption } from './blocks.js';
 import { extractionNetwork, type GatedModel } from './experts.js';
@@ -23,8 +24,10 @@ export interface MmoeConfig extends HpsConfig {
   experts?: number;
 }
 
+export const mmoeOptions = z.strictObject({ experts: z.number().int().min(1).optional() });
+
 export function mmoe(ctx: ArchitectureContext, config: MmoeConfig): GatedModel {
   const cfg = config as unknown as Record<string, unknown>;
-  checkOptions('mmoe', cfg, ['experts']);
+  checkOptions('mmoe', cfg, mmoeOptions);
   return extractionNetwork(ctx, config, { arch: 'mmoe', sharedExperts: intOption('mmoe', cfg, 'experts', 4, 1), taskExperts: 0, levels: 1 });
 }

@@ -31,6 +31,7 @@
  *
  * Options: none.
  */
+import { z } from 'zod';
 import { tfl } from '../engine/tf.js';
 import { uniqueName } from './encoders.js';
 import type { HpsConfig } from './hps.js';
@@ -42,10 +43,13 @@ import type { ArchitectureContext, MultiTaskModel } from './types.js';
 
 export type MtanConfig = HpsConfig;
 
+/** MTAN takes no options beyond the model's encoder and head. */
+export const mtanOptions = z.strictObject({});
+
 const ARCH = 'mtan';
 
 export function mtan(ctx: ArchitectureContext, config: MtanConfig): MultiTaskModel {
-  checkOptions(ARCH, config as unknown as Record<string, unknown>, []);
+  checkOptions(ARCH, config as unknown as Record<string, unknown>, mtanOptions);
   const plan = stagePlan(ARCH, ctx.inputShape, config.encoder);
   requireStages(ARCH, plan);
   const L = plan.stages.length;

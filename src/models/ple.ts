@@ -20,6 +20,7 @@
  * Options: sharedExperts (integer ≥ 1, default 2), taskExperts (integer ≥ 0, default 1),
  * PLE also levels (integer ≥ 1, default 2).
  */
+import { z } from 'zod';
 import type { HpsConfig } from './hps.js';
 import { checkOptions, intOption } from './blocks.js';
 import { extractionNetwork, type GatedModel } from './experts.js';
@@ -34,18 +35,25 @@ export interface PleConfig extends CgcConfig {
   levels?: number;
 }
 
+export const cgcOptions = z.strictObject({
+  sharedExperts: z.number().int().min(1).optional(),
+  taskExperts: z.number().int().min(0).optional(),
+});
+
+export const pleOptions = cgcOptions.extend({ levels: z.number().int().min(1).optional() });
+
 function expertCounts(arch: string, cfg: Record<string, unknown>) {
   return { sharedExperts: intOption(arch, cfg, 'sharedExperts', 2, 1), taskExperts: intOption(arch, cfg, 'taskExperts', 1, 0) };
 }
 
 export function cgc(ctx: ArchitectureContext, config: CgcConfig): GatedModel {
   const cfg = config as unknown as Record<string, unknown>;
-  checkOptions('cgc', cfg, ['sharedExperts', 'taskExperts']);
+  checkOptions('cgc', cfg, cgcOptions);
   return extractionNetwork(ctx, config, { arch: 'cgc', ...expertCounts('cgc', cfg), levels: 1 });
 }
 
 export function ple(ctx: ArchitectureContext, config: PleConfig): GatedModel {
   const cfg = config as unknown as Record<string, unknown>;
-  checkOptions('ple', cfg, ['sharedExperts', 'taskExperts', 'levels']);
+  checkOptions('ple', cfg, pleOptions);
   return extractionNetwork(ctx, config, { arch: 'ple', ...expertCounts('ple', cfg), levels: intOption('ple', cfg, 'levels', 2, 1) });
 }

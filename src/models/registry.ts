@@ -1,36 +1,46 @@
-/** Architectures by name. A new architecture = one file + one line here. */
-import { hardSharing, type HpsConfig } from './hps.js';
-import { additive, type AdditiveConfig } from './additive.js';
-import { crossStitch, type CrossStitchConfig } from './cross-stitch.js';
-import { mmoe, type MmoeConfig } from './mmoe.js';
-import { mtan, type MtanConfig } from './mtan.js';
-import { cgc, ple, type CgcConfig, type PleConfig } from './ple.js';
-import { textHardSharing } from './text-hps.js';
-import { fusionModel } from '../fusion/model.js';
+/**
+ * Architectures by name, each with the schema of its options (a config's `model.options`). A new
+ * architecture = one file + one line here. The model's encoder and head are not options: they are
+ * the config's `model.encoder` / `model.head`.
+ */
+import { Registry, type OptionsSchema } from '../util/registry.js';
+import { hardSharing, hpsOptions, type HpsConfig } from './hps.js';
+import { additive, additiveOptions, type AdditiveConfig } from './additive.js';
+import { crossStitch, crossStitchOptions, type CrossStitchConfig } from './cross-stitch.js';
+import { mmoe, mmoeOptions, type MmoeConfig } from './mmoe.js';
+import { mtan, mtanOptions, type MtanConfig } from './mtan.js';
+import { cgc, cgcOptions, ple, pleOptions, type CgcConfig, type PleConfig } from './ple.js';
+import { textHardSharing, textHpsOptions } from './text-hps.js';
+import { fusionModel, fusionOptions } from '../fusion/model.js';
 import type { ArchitectureContext, ArchitectureFactory, MultiTaskModel } from './types.js';
 
-const ARCHITECTURES: Record<string, ArchitectureFactory> = {
-  hps: (ctx, config) => hardSharing(ctx, config as unknown as HpsConfig),
-  'text-hps': (ctx, config) => textHardSharing(ctx, config),
-  fusion: (ctx, config) => fusionModel(ctx, config),
-  'cross-stitch': (ctx, config) => crossStitch(ctx, config as unknown as CrossStitchConfig),
-  mtan: (ctx, config) => mtan(ctx, config as unknown as MtanConfig),
-  mmoe: (ctx, config) => mmoe(ctx, config as unknown as MmoeConfig),
-  cgc: (ctx, config) => cgc(ctx, config as unknown as CgcConfig),
-  ple: (ctx, config) => ple(ctx, config as unknown as PleConfig),
-  additive: (ctx, config) => additive(ctx, config as unknown as AdditiveConfig),
-};
+export const ARCHITECTURES = new Registry<ArchitectureFactory>({ kind: 'architecture' })
+  .register('hps', (ctx, config) => hardSharing(ctx, config as unknown as HpsConfig), hpsOptions)
+  .register('text-hps', (ctx, config) => textHardSharing(ctx, config), textHpsOptions)
+  .register('fusion', (ctx, config) => fusionModel(ctx, config), fusionOptions)
+  .register('cross-stitch', (ctx, config) => crossStitch(ctx, config as unknown as CrossStitchConfig), crossStitchOptions)
+  .register('mtan', (ctx, config) => mtan(ctx, config as unknown as MtanConfig), mtanOptions)
+  .register('mmoe', (ctx, config) => mmoe(ctx, config as unknown as MmoeConfig), mmoeOptions)
+  .register('cgc', (ctx, config) => cgc(ctx, config as unknown as CgcConfig), cgcOptions)
+  .register('ple', (ctx, config) => ple(ctx, config as unknown as PleConfig), pleOptions)
+  .register('additive', (ctx, config) => additive(ctx, config as unknown as AdditiveConfig), additiveOptions);
 
 export function architectureNames(): string[] {
-  return Object.keys(ARCHITECTURES);
+  return ARCHITECTURES.names();
 }
 
-export function registerArchitecture(name: string, factory: ArchitectureFactory): void {
-  ARCHITECTURES[name] = factory;
+/**
+ * Adds (or replaces) an architecture. `optionsSchema` (zod) checks a config's `model.options` for it;
+ * without one, any options are accepted (the architecture checks its own).
+ */
+export function registerArchitecture(name: string, factory: ArchitectureFactory, optionsSchema?: OptionsSchema): void {
+  ARCHITECTURES.register(name, factory, optionsSchema);
 }
 
+/**
+ * The architecture `name` built for the tasks of `ctx`; `config` holds the model settings (encoder,
+ * head) and the architecture's options, which the architecture checks (unknown keys, values).
+ */
 export function buildModel(name: string, ctx: ArchitectureContext, config: Record<string, unknown>): MultiTaskModel {
-  const factory = ARCHITECTURES[name];
-  if (!factory) throw new Error(`unknown architecture "${name}": choose one of ${architectureNames().join(', ')}`);
-  return factory(ctx, config);
+  return ARCHITECTURES.get(name)(ctx, config);
 }

@@ -15,6 +15,7 @@
  * { type: 'transformer', dim, layers, heads, ffn }; an mlp/cnn encoder — the config default — means the
  * default BiGRU), `pool`, `head: { hidden, activation }`.
  */
+import { z } from 'zod';
 import { tfl } from '../engine/tf.js';
 import { buildTextEncoder, type TextEncoderConfig } from '../text/encoder.js';
 import { MaskedPooling, type PoolingMode } from '../text/layers.js';
@@ -31,6 +32,17 @@ export interface TextHpsConfig {
 }
 
 const ARCH = 'text-hps';
+
+const size = z.number().int().min(1);
+/** text-hps's options (its text encoder is `options.encoder`; the model's mlp/cnn encoder means the default BiGRU). */
+export const textHpsOptions = z.strictObject({
+  vocabSize: z.number().int().min(2).optional(),
+  encoder: z.discriminatedUnion('type', [
+    z.strictObject({ type: z.literal('bigru'), dim: size.optional(), units: size.optional() }),
+    z.strictObject({ type: z.literal('transformer'), dim: size.optional(), layers: size.optional(), heads: size.optional(), ffn: size.optional() }),
+  ]).optional(),
+  pool: z.enum(['mean', 'max']).optional(),
+});
 
 /** A head on per-token features [L, D]: per-token logits [L, units] or pooled logits [units]. */
 export function textHead(args: {
@@ -50,7 +62,7 @@ export function textHead(args: {
 }
 
 export function textHardSharing(ctx: ArchitectureContext, config: Record<string, unknown>): MultiTaskModel {
-  checkOptions(ARCH, config, ['vocabSize', 'pool']);
+  checkOptions(ARCH, config, textHpsOptions);
   if (ctx.inputShape.length !== 1) throw new Error(`${ARCH}: the input must be token ids of shape [L], got [${ctx.inputShape.join(', ')}]`);
   const L = ctx.inputShape[0]!;
   const vocabSize = config.vocabSize;

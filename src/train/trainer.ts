@@ -19,7 +19,7 @@ import { createOptimizer, optimizerState, restoreOptimizerState, type OptimizerC
 import { createProgress, type Progress } from './progress.js';
 import { loadCheckpoint, saveCheckpoint, type TrainerState } from './checkpoint.js';
 import { writeFileAtomic } from './atomic.js';
-import { aggregate, isGramianMethod, weightsFromGramian } from '../aggregators/index.js';
+import { aggregate, checkAggregatorOptions, isGramianMethod, weightsFromGramian } from '../aggregators/index.js';
 import type { WeightingContext } from '../weighting/types.js';
 import { dropoutLayers, reseedDropout } from './dropout-seeds.js';
 import { GradientStatsAccumulator } from './gradient-stats.js';
@@ -144,6 +144,11 @@ export class Trainer {
     this.options = options;
     const { method, ...rest } = options.weighting ?? { method: 'ew' };
     this.weighting = createWeighting(method, { ...rest, taskNames: tasks.map((t) => t.name) });
+    if (options.aggregator) {
+      // An unknown method, a misspelt option or a bad value fails here, not at the first step.
+      const { method: aggMethod, ...aggOptions } = options.aggregator;
+      checkAggregatorOptions(aggMethod, aggOptions);
+    }
     this.optimizer = createOptimizer(options.optimizer);
     this.sharedSet = new Set(model.sharedVariables());
     this.stats = new GradientStatsAccumulator(tasks.length);

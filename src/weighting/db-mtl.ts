@@ -10,9 +10,16 @@
  * are shrunk by (1 − β)). Options: `beta` (0.9), `betaSigma` (σ, 0 = constant β).
  * Reported weights: max_i ‖ĝ_i‖/‖ĝ_t‖ of the last step (1 before the first).
  */
+import { z } from 'zod';
 import { tf } from '../engine/tf.js';
 import type { Weighting, WeightingOptions } from './types.js';
 import { decodeF32, encodeF32, norm, numberOption, numbersField, stateObject } from './util.js';
+
+/** DB-MTL's options: `beta` ∈ [0, 1) (default 0.9), `betaSigma` σ ≥ 0 (default 0). */
+export const dbMtlOptions = z.strictObject({
+  beta: z.number().min(0).lt(1).optional(),
+  betaSigma: z.number().nonnegative().optional(),
+});
 
 export function dbMtlWeighting(options: WeightingOptions): Weighting {
   const T = options.taskNames.length;

@@ -7,6 +7,7 @@
  * `temperature`, default 2). λ_t = 1 for the first two epochs. Objective: L = Σ_t λ_t·L_t.
  * `endEpoch` receives epoch e's mean losses and sets the weights used in epoch e+1.
  */
+import { z } from 'zod';
 import { tf } from '../engine/tf.js';
 import type { Weighting, WeightingOptions } from './types.js';
 import { numberOption, numbersField, numbersOf, stateObject } from './util.js';
@@ -19,6 +20,9 @@ export function dwaWeights(prev2: number[], prev1: number[], temperature: number
   const z = e.reduce((a, b) => a + b, 0);
   return e.map((x) => (T * x) / z);
 }
+
+/** DWA's options: `temperature` τ > 0 (default 2). */
+export const dwaOptions = z.strictObject({ temperature: z.number().positive().optional() });
 
 export function dwaWeighting(options: WeightingOptions): Weighting {
   const T = options.taskNames.length;

@@ -10,6 +10,7 @@
  *   ξ ← Adam step on g + γ·ξ   (L2 weight decay as torch.optim.Adam, like the reference code)
  * Options: `lr` (0.025), `gamma` (0.001); Adam β1 = 0.9, β2 = 0.999, eps = 1e-8.
  */
+import { z } from 'zod';
 import { tf } from '../engine/tf.js';
 import type { Weighting, WeightingOptions } from './types.js';
 import { lossValues, numberOption, numbersField, perTaskOption, stateObject } from './util.js';
@@ -24,6 +25,13 @@ export function softmax(x: number[]): number[] {
 }
 
 export type FamoWeighting = Weighting & { /** z = softmax(ξ), the current task distribution. */ distribution(): number[] };
+
+/** FAMO's options: `lr` > 0 (0.025), `gamma` ≥ 0 (0.001), `minLosses` (a lower bound of every loss, or one per task; 0). */
+export const famoOptions = z.strictObject({
+  lr: z.number().positive().optional(),
+  gamma: z.number().nonnegative().optional(),
+  minLosses: z.union([z.number(), z.array(z.number())]).optional(),
+});
 
 export function famoWeighting(options: WeightingOptions): FamoWeighting {
   const T = options.taskNames.length;

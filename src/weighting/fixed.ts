@@ -2,8 +2,17 @@
  * Fixed weights: L = Σ_t λ_t L_t with λ given per task (missing tasks default to 1). `ew` (equal
  * weighting) is the special case λ_t = 1 for every task.
  */
+import { z } from 'zod';
 import { tf } from '../engine/tf.js';
 import type { Weighting, WeightingOptions } from './types.js';
+
+/**
+ * `fixed`'s option: `weights`, λ by task name or one per task in task order (a config usually gives
+ * them as `tasks.<name>.weight` instead). `ew` takes no options.
+ */
+export const fixedOptions = z.strictObject({
+  weights: z.union([z.record(z.string(), z.number().nonnegative()), z.array(z.number().nonnegative())]).optional(),
+});
 
 export function resolveWeights(options: WeightingOptions): number[] {
   const { taskNames, weights } = options;

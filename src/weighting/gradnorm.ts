@@ -10,9 +10,16 @@
  * the updated weights apply from the next step. Options: `alpha` (1.5), `lr` (0.025).
  * W here is the whole shared parameter vector the trainer differentiates, not only the last shared layer.
  */
+import { z } from 'zod';
 import { tf } from '../engine/tf.js';
 import type { Weighting, WeightingOptions } from './types.js';
 import { norm, numberOption, numbersField, stateObject } from './util.js';
+
+/** GradNorm's options: `alpha` (asymmetry, default 1.5), `lr` > 0 of the weight update (default 0.025). */
+export const gradNormOptions = z.strictObject({
+  alpha: z.number().optional(),
+  lr: z.number().positive().optional(),
+});
 
 export function gradNormWeighting(options: WeightingOptions): Weighting {
   const T = options.taskNames.length;

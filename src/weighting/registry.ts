@@ -1,38 +1,52 @@
-/** Loss-weighting methods by name. A new method = one file + one line here. */
-import { dbMtlWeighting } from './db-mtl.js';
-import { dwaWeighting } from './dwa.js';
-import { famoWeighting } from './famo.js';
-import { equalWeighting, fixedWeighting } from './fixed.js';
+/**
+ * Loss-weighting methods by name, each with the schema of its options. A new method = one file + one
+ * line here.
+ */
+import { Registry, noOptions, type OptionsSchema } from '../util/registry.js';
+import { dbMtlOptions, dbMtlWeighting } from './db-mtl.js';
+import { dwaOptions, dwaWeighting } from './dwa.js';
+import { famoOptions, famoWeighting } from './famo.js';
+import { equalWeighting, fixedOptions, fixedWeighting } from './fixed.js';
 import { geometricWeighting } from './gls.js';
-import { gradNormWeighting } from './gradnorm.js';
+import { gradNormOptions, gradNormWeighting } from './gradnorm.js';
 import { imtlLossWeighting } from './imtl-l.js';
 import { randomWeighting } from './rlw.js';
 import { uncertaintyWeighting } from './uw.js';
 import type { Weighting, WeightingFactory, WeightingOptions } from './types.js';
 
-const WEIGHTINGS: Record<string, WeightingFactory> = {
-  ew: equalWeighting,
-  fixed: (o) => fixedWeighting(o),
-  uw: uncertaintyWeighting,
-  dwa: dwaWeighting,
-  rlw: randomWeighting,
-  gls: geometricWeighting,
-  'imtl-l': imtlLossWeighting,
-  gradnorm: gradNormWeighting,
-  'db-mtl': dbMtlWeighting,
-  famo: famoWeighting,
-};
+export const WEIGHTINGS = new Registry<WeightingFactory>({ kind: 'weighting method', noun: 'weighting' })
+  .register('ew', equalWeighting, noOptions)
+  .register('fixed', (o) => fixedWeighting(o), fixedOptions)
+  .register('uw', uncertaintyWeighting, noOptions)
+  .register('dwa', dwaWeighting, dwaOptions)
+  .register('rlw', randomWeighting, noOptions) // its seed is the run's (a context key)
+  .register('gls', geometricWeighting, noOptions)
+  .register('imtl-l', imtlLossWeighting, noOptions)
+  .register('gradnorm', gradNormWeighting, gradNormOptions)
+  .register('db-mtl', dbMtlWeighting, dbMtlOptions)
+  .register('famo', famoWeighting, famoOptions);
+
+/**
+ * Keys of WeightingOptions the trainer supplies to every method (task names, the fixed weights from the
+ * config's tasks, the run seed); not checked against a method's schema when it is created.
+ */
+export const WEIGHTING_CONTEXT_KEYS = ['taskNames', 'weights', 'seed'] as const;
 
 export function weightingNames(): string[] {
-  return Object.keys(WEIGHTINGS);
+  return WEIGHTINGS.names();
 }
 
-export function registerWeighting(name: string, factory: WeightingFactory): void {
-  WEIGHTINGS[name] = factory;
+/**
+ * Adds (or replaces) a method. `optionsSchema` (zod) checks its options in configs and in
+ * createWeighting; without one, any options are accepted (the method checks its own).
+ */
+export function registerWeighting(name: string, factory: WeightingFactory, optionsSchema?: OptionsSchema): void {
+  WEIGHTINGS.register(name, factory, optionsSchema);
 }
 
+/** The method `name` for these options; throws on an unknown name, an unknown option or a bad value. */
 export function createWeighting(name: string, options: WeightingOptions): Weighting {
-  const factory = WEIGHTINGS[name];
-  if (!factory) throw new Error(`unknown weighting method "${name}": choose one of ${weightingNames().join(', ')}`);
+  const factory = WEIGHTINGS.get(name);
+  WEIGHTINGS.parseOptions(name, options, { context: WEIGHTING_CONTEXT_KEYS });
   return factory(options);
 }

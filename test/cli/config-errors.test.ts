@@ -54,6 +54,13 @@ describe('mtl CLI: config errors', () => {
     expectUsageError(r, 'unknown architecture "transformer"', 'epoch');
   });
 
+  it('a misspelt method option names the key, the method and the allowed keys', () => {
+    const f = writeConfig('option.yaml', 'data: {dataset: adult}\ntrain: {weighting: {method: dwa, temprature: 5}, aggregator: {method: cagrad, cc: 0.9}}\n');
+    expectUsageError(mtl('train', f),
+      'train.weighting: weighting "dwa": unknown option "temprature" (allowed: temperature)',
+      'train.aggregator: aggregator "cagrad": unknown option "cc" (allowed: c, mode)');
+  });
+
   it('a bad number', () => {
     const f = writeConfig('num.json', JSON.stringify({ data: { dataset: 'adult' }, train: { lr: -0.1, batchSize: 2.5 } }));
     expectUsageError(mtl('train', f), 'train.lr', 'train.batchSize');
