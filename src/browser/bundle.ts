@@ -1,7 +1,8 @@
 /**
- * Node side of the browser runtime: bundles src/browser/runtime.ts (with src/data/preprocess.ts and
- * ./format.ts inlined) into one ES module for the browser with esbuild, and locates the tfjs browser
- * bundles in node_modules. Nothing comes from a CDN.
+ * Node side of the browser runtime: src/browser/runtime.ts (with src/data/preprocess.ts and ./format.ts
+ * inlined) as one ES module for the browser — in a built package the file scripts/build.mjs bundled
+ * (dist/browser/runtime.bundle.js), in a source checkout bundled on first use with esbuild (a dev
+ * dependency) — and the tfjs browser bundles located in node_modules. Nothing comes from a CDN.
  */
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
@@ -25,6 +26,8 @@ let cached: Promise<string> | null = null;
 /** The runtime as one ES module (exports loadMtlModel, MtlModel, encodeRows, formatRows, taskUnits). */
 export function browserRuntimeBundle(): Promise<string> {
   cached ??= (async () => {
+    const prebuilt = path.join(here, 'runtime.bundle.js');
+    if (fs.existsSync(prebuilt)) return fs.readFileSync(prebuilt, 'utf8');
     const esbuild = await import('esbuild');
     const result = await esbuild.build({
       entryPoints: [runtimeEntry()],

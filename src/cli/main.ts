@@ -12,6 +12,7 @@ import { registerReport } from './commands/report.js';
 import { registerSchool } from './commands/school.js';
 import { registerServe } from './commands/serve.js';
 import { registerTrain } from './commands/train.js';
+import { registerData } from './commands/data.js';
 import { reportError } from './errors.js';
 
 export function buildProgram(): Command {
@@ -33,6 +34,7 @@ export function buildProgram(): Command {
   registerSchool(program);
   registerMeta(program);
   registerAddTask(program);
+  registerData(program);
   return program;
 }
 

@@ -20,18 +20,16 @@
  *   fused = [o_1; …; o_V] (concatenated in view order).
  * With one view both forms give o_1 = e_1, so a one-view fusion model is the single-view model.
  */
-import { tf, tfl } from '../engine/tf.js';
-
-type Tensor = tf.Tensor;
+import { tf, tfl, type Tensor } from '../engine/tf.js';
 type Kwargs = Record<string, unknown>;
 type Shape = (number | null)[];
 
-interface BaseArgs {
+export interface FusionLayerArgs {
   name?: string;
   trainable?: boolean;
 }
 
-export interface SelectColumnsArgs extends BaseArgs {
+export interface SelectColumnsArgs extends FusionLayerArgs {
   indices: number[];
 }
 
@@ -87,7 +85,7 @@ export function crossViewAttention(E: Tensor, WQ: Tensor, WK: Tensor, WV: Tensor
   });
 }
 
-export interface CrossViewAttentionArgs extends BaseArgs {
+export interface CrossViewAttentionArgs extends FusionLayerArgs {
   /** Key/query size d_k (default D). */
   keyDim?: number;
   attendSelf?: boolean;

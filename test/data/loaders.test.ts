@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DATASET_NAMES, loadDataset, resolveDataDir } from '../../src/data/loaders/index.js';
+import { DATASET_NAMES, loadDataset } from '../../src/data/loaders/index.js';
 import type { Dataset, DatasetSplit } from '../../src/data/types.js';
 
 const SLOW = 30_000;
@@ -50,19 +50,8 @@ describe('registry', () => {
     await expect(loadDataset('nope')).rejects.toThrow(/unknown dataset 'nope' \(known: adult, /);
   });
 
-  it('resolves the data directory from the option, MTL_DATA_DIR, or ../shared/data', async () => {
-    const saved = process.env['MTL_DATA_DIR'];
-    try {
-      delete process.env['MTL_DATA_DIR'];
-      expect(resolveDataDir()).toBe(resolve(process.cwd(), '../shared/data'));
-      process.env['MTL_DATA_DIR'] = '/somewhere/data';
-      expect(resolveDataDir()).toBe('/somewhere/data');
-      expect(resolveDataDir('/explicit')).toBe('/explicit');
-    } finally {
-      if (saved === undefined) delete process.env['MTL_DATA_DIR'];
-      else process.env['MTL_DATA_DIR'] = saved;
-    }
-    await expect(loadDataset('energy', { dataDir: '/no/such/dir' })).rejects.toThrow(/dataset file not found: .*energy_efficiency\.csv/);
+  it('reads only the data folder given, and names the missing file', async () => {
+    await expect(loadDataset('energy', { dataDir: '/no/such/dir' })).rejects.toThrow(/energy\/energy_efficiency\.csv: not found in the data folder \/no\/such\/dir/);
   });
 });
 

@@ -6,6 +6,7 @@ import { UsageError } from '../../config/errors.js';
 import { readConfigFile } from '../../config/load.js';
 import { initBackend } from '../../engine/backend.js';
 import { ADD_TASK_METHODS, formatAddTask, runAddTask, type AddTaskMethod } from '../../run/add-task.js';
+import { DATA_DIR_HELP } from '../options.js';
 
 const list = (v: string) => v.split(',').map((s) => s.trim()).filter(Boolean);
 
@@ -40,7 +41,7 @@ export function registerAddTask(program: Command): void {
     .option('--epochs <n>', 'override train.epochs (both stages)', (v) => Number(v))
     .option('-o, --out <dir>', 'output folder (default: runs/<name>-add-task)')
     .option('-b, --backend <name>', 'wasm | cpu | tensorflow')
-    .option('--data-dir <dir>', 'folder of the built-in datasets')
+    .option('--data-dir <dir>', DATA_DIR_HELP)
     .action(async (file: string, opts: { base: string; new: string; method: string; ewcLambda: number; fisherSamples: number; lwfLambda: number; temperature: number; epochs?: number; out?: string; backend?: string; dataDir?: string }) => {
       const { config, baseDir } = readConfigFile(file);
       const methods = parseMethods(opts.method);

@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { readConfigFile } from '../../config/load.js';
 import { initBackend } from '../../engine/backend.js';
 import { formatAffinity, runAffinity } from '../../run/affinity.js';
+import { DATA_DIR_HELP } from '../options.js';
 
 export function registerAffinity(program: Command): void {
   program
@@ -16,7 +17,7 @@ export function registerAffinity(program: Command): void {
     .option('--train-groups', 'train one model per suggested group and compare with all-in-one and STL')
     .option('-b, --backend <name>', 'wasm | cpu | tensorflow')
     .option('--epochs <n>', 'override train.epochs', (v) => Number(v))
-    .option('--data-dir <dir>', 'folder of the built-in datasets')
+    .option('--data-dir <dir>', DATA_DIR_HELP)
     .option('--progress <mode>', 'auto | bar | lines | silent', 'lines')
     .action(async (file: string, opts: { out?: string; every: number; groups?: number; trainGroups?: boolean; backend?: string; epochs?: number; dataDir?: string; progress: 'lines' }) => {
       const { config, baseDir } = readConfigFile(file);

@@ -6,6 +6,7 @@ import { initBackend } from '../../engine/backend.js';
 import { formatAgentReport, runAgent } from '../../run/agent.js';
 import { DEFAULT_TEXT_SETTINGS, type TextTrainSettings } from '../../run/text.js';
 import type { TextEncoderConfig } from '../../text/encoder.js';
+import { DATA_DIR_HELP } from '../options.js';
 
 const int = (what: string) => (v: string) => {
   const n = Number(v);
@@ -31,7 +32,7 @@ export function registerAgent(program: Command): void {
     .option('--limit <n>', 'first n training sentences per dataset (quick runs)', int('--limit'))
     .option('--no-sentiment', 'skip the model with the review sentiment tasks')
     .option('-b, --backend <name>', 'wasm | cpu | tensorflow (default: $MTL_BACKEND or wasm)')
-    .option('--data-dir <dir>', 'folder of the datasets (default: $MTL_DATA_DIR or ../shared/data)')
+    .option('--data-dir <dir>', DATA_DIR_HELP)
     .option('--progress <mode>', 'auto | bar | lines | silent', 'lines')
     .action(async (opts: {
       out: string; seed: number; epochs: number; patience: number; batchSize: number; lr: number; encoder: string; dim: number; layers: number;

@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { readConfigFile } from '../../config/load.js';
 import { initBackend } from '../../engine/backend.js';
 import { runCompare } from '../../run/compare.js';
+import { DATA_DIR_HELP } from '../options.js';
 
 export function registerCompare(program: Command): void {
   program
@@ -15,7 +16,7 @@ export function registerCompare(program: Command): void {
     .option('-b, --backend <name>', 'wasm | cpu | tensorflow')
     .option('--seeds <list>', 'comma-separated seeds (default: the config seed)')
     .option('--epochs <n>', 'override train.epochs', (v) => Number(v))
-    .option('--data-dir <dir>', 'folder of the built-in datasets')
+    .option('--data-dir <dir>', DATA_DIR_HELP)
     .option('--progress <mode>', 'auto | bar | lines | silent', 'lines')
     .action(async (file: string, opts: { methods: string; out?: string; backend?: string; seeds?: string; epochs?: number; dataDir?: string; progress: 'lines' }) => {
       const { config, baseDir } = readConfigFile(file);

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { initBackend } from '../../engine/backend.js';
 import { formatReport } from '../../eval/report.js';
 import { evaluateRun } from '../../run/evaluate-run.js';
+import { DATA_DIR_HELP } from '../options.js';
 
 export function registerEval(program: Command): void {
   program
@@ -10,7 +11,7 @@ export function registerEval(program: Command): void {
     .description('evaluate the saved models of a run folder on its test split')
     .argument('<run>', 'run folder written by mtl train')
     .option('-b, --backend <name>', 'wasm | cpu | tensorflow (default: $MTL_BACKEND or wasm)')
-    .option('--data-dir <dir>', 'folder of the built-in datasets')
+    .option('--data-dir <dir>', DATA_DIR_HELP)
     .option('--json', 'print the report as JSON')
     .action(async (run: string, opts: { backend?: string; dataDir?: string; json?: boolean }) => {
       await initBackend(opts.backend, (m) => console.error(m));

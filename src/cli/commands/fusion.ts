@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { UsageError } from '../../config/errors.js';
 import { initBackend } from '../../engine/backend.js';
 import { DEFAULT_FUSION_OPTIONS, formatFusionReport, runFusionExperiment } from '../../run/fusion.js';
+import { DATA_DIR_HELP } from '../options.js';
 
 export function registerFusion(program: Command): void {
   program
@@ -14,7 +15,7 @@ export function registerFusion(program: Command): void {
     .option('--epochs <n>', 'most epochs per model', (v) => Number(v), DEFAULT_FUSION_OPTIONS.epochs)
     .option('--hidden <list>', 'hidden layers of each view encoder', DEFAULT_FUSION_OPTIONS.hidden.join(','))
     .option('-b, --backend <name>', 'wasm | cpu | tensorflow (default: $MTL_BACKEND or wasm)')
-    .option('--data-dir <dir>', 'folder of the datasets (default: $MTL_DATA_DIR or ../shared/data)')
+    .option('--data-dir <dir>', DATA_DIR_HELP)
     .action(async (opts: { out: string; seeds: string; epochs: number; hidden: string; backend?: string; dataDir?: string }) => {
       const seeds = opts.seeds.split(',').map((s) => Number(s.trim()));
       const hidden = opts.hidden.split(',').map((s) => Number(s.trim()));

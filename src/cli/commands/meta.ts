@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { UsageError } from '../../config/errors.js';
 import { formatMeta, runMeta } from '../../run/meta.js';
+import { DATA_DIR_HELP } from '../options.js';
 
 function parseSteps(v: string): number[] {
   const steps = v.split(',').map((s) => Number(s.trim()));
@@ -31,7 +32,7 @@ export function registerMeta(program: Command): void {
     .option('--inner-lr <x>', 'adaptation step size α', numberOption('--inner-lr', false), 0.02)
     .option('--seed <n>', 'seed', (v) => Number(v), 0)
     .option('-o, --out <dir>', 'output folder for meta.json and meta.md', 'runs/meta')
-    .option('--data-dir <dir>', 'folder of the built-in datasets')
+    .option('--data-dir <dir>', DATA_DIR_HELP)
     .action(async (opts: { steps: number[]; model: string; hidden: number; secondOrder?: boolean; iterations: number; innerLr: number; seed: number; out: string; dataDir?: string }) => {
       if (opts.model !== 'mlp' && opts.model !== 'linear') throw new UsageError(`--model: choose mlp or linear, got '${opts.model}'`);
       if (!Number.isInteger(opts.seed) || opts.seed < 0) throw new UsageError(`--seed: expected a non-negative integer, got '${opts.seed}'`);

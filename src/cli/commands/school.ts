@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 import { UsageError } from '../../config/errors.js';
 import { initBackend } from '../../engine/backend.js';
 import { formatSchool, runSchool } from '../../run/school.js';
+import { DATA_DIR_HELP } from '../options.js';
 
 function positiveInt(what: string) {
   return (v: string) => {
@@ -19,7 +20,7 @@ export function registerSchool(program: Command): void {
     .command('school')
     .description('school data (139 schools = tasks): independent / pooled ridge, trace norm, clustered MTL and hard sharing; prints the test table')
     .option('-o, --out <dir>', 'output folder for school.json and school.md', 'runs/school')
-    .option('--data-dir <dir>', 'folder of the built-in datasets')
+    .option('--data-dir <dir>', DATA_DIR_HELP)
     .option('--seed <n>', 'seed of the splits', (v) => Number(v), 0)
     .option('--no-hps', 'skip the tfjs hard-sharing model (linear methods only, seconds)')
     .option('--hps-epochs <n>', 'hard sharing: at most n epochs', positiveInt('--hps-epochs'), 12)

@@ -8,6 +8,7 @@ import { initBackend } from '../../engine/backend.js';
 import { formatReport, runExperiment } from '../../run/experiment.js';
 import { startLiveDashboard, type LiveDashboard } from '../../dashboard/live.js';
 import { listenError, parsePort, untilSignal } from './shared.js';
+import { DATA_DIR_HELP } from '../options.js';
 
 /** Default port of `--dashboard`. */
 export const DASHBOARD_PORT = 6066;
@@ -21,7 +22,7 @@ export function registerTrain(program: Command): void {
     .option('-b, --backend <name>', 'wasm | cpu | tensorflow (default: $MTL_BACKEND or wasm)')
     .option('--resume', 'continue the run in --out from its last checkpoint')
     .option('--overwrite', 'delete an earlier run in --out first')
-    .option('--data-dir <dir>', 'folder of the built-in datasets (default: $MTL_DATA_DIR or ../shared/data)')
+    .option('--data-dir <dir>', DATA_DIR_HELP)
     .option('--epochs <n>', 'override train.epochs', (v) => Number(v))
     .option('--no-stl', 'skip the single-task baselines')
     .option('--progress <mode>', 'auto | bar | lines | silent', 'auto')

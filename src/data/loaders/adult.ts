@@ -9,7 +9,7 @@
 import { parseCsv } from '../csv.js';
 import { tableToSplit } from '../table.js';
 import type { DatasetSplit, FeatureSpec, RawValue, TableSchema } from '../types.js';
-import { applyLimit, range, readDataFile, resolveDataDir, type LoadOptions } from './common.js';
+import { applyLimit, range, readDataFile, type LoadOptions } from './common.js';
 
 export const ADULT_COLUMNS = [
   'age', 'workclass', 'fnlwgt', 'education', 'education-num', 'marital-status', 'occupation',
@@ -46,8 +46,7 @@ function readAdult(text: string, source: string): string[][] {
 }
 
 export async function loadAdult(options: LoadOptions = {}): Promise<DatasetSplit> {
-  const dir = resolveDataDir(options.dataDir);
-  const [trainText, testText] = await Promise.all([readDataFile(dir, 'adult/adult.data'), readDataFile(dir, 'adult/adult.test')]);
+  const [trainText, testText] = await Promise.all([readDataFile('adult/adult.data', options.dataDir), readDataFile('adult/adult.test', options.dataDir)]);
   const trainRows = applyLimit(readAdult(trainText, 'adult.data'), options.limit);
   const testRows = applyLimit(readAdult(testText, 'adult.test'), options.testLimit, 'testLimit');
   const rows: RawValue[][] = trainRows.concat(testRows);

@@ -1,13 +1,13 @@
 /**
- * Shared loader plumbing: the options every loader accepts and where the data directory is.
- * Default data directory: $MTL_DATA_DIR, else `../shared/data` relative to the working directory.
+ * Shared loader plumbing: the options every loader accepts, and reading a dataset file from wherever it
+ * is on this machine (the data folder given, the cache, the package's copy, or a verified download:
+ * ../store/locate.ts).
  */
 
-import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { readDataText } from '../store/locate.js';
 
 export interface LoadOptions {
-  /** Folder holding the datasets (adult/, energy/, ...). Default: $MTL_DATA_DIR or ../shared/data. */
+  /** Folder holding the datasets (adult/, energy/, ...). Default: $MTL_DATA_DIR, else cache / package copy / download. */
   dataDir?: string;
   /** Seed of the train/test split for datasets without an official one. Default 0. */
   seed?: number;
@@ -21,24 +21,9 @@ export interface LoadOptions {
   flatten?: boolean;
 }
 
-export function resolveDataDir(dataDir?: string): string {
-  if (dataDir) return resolve(dataDir);
-  const env = process.env['MTL_DATA_DIR'];
-  if (env) return resolve(env);
-  return resolve(process.cwd(), '../shared/data');
-}
-
-/** Reads a text file of the data directory, with an error that says how to point at the data. */
-export async function readDataFile(dataDir: string, relPath: string): Promise<string> {
-  const path = resolve(dataDir, relPath);
-  try {
-    return await readFile(path, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
-      throw new Error(`dataset file not found: ${path} (pass dataDir / --data-dir or set MTL_DATA_DIR)`);
-    }
-    throw err;
-  }
+/** Reads a text file of a dataset ('adult/adult.data'); a missing file is a DataError that says where to put it. */
+export function readDataFile(relPath: string, dataDir?: string): Promise<string> {
+  return readDataText(relPath, { dataDir });
 }
 
 /** The first `limit` elements (all when limit is undefined). */

@@ -8,7 +8,7 @@ import { parseCsv } from '../csv.js';
 import { trainTestSplit } from '../split.js';
 import { tableToSplit } from '../table.js';
 import type { DatasetSplit, TableSchema } from '../types.js';
-import { applyLimit, readDataFile, resolveDataDir, type LoadOptions } from './common.js';
+import { applyLimit, readDataFile, type LoadOptions } from './common.js';
 
 export const ENERGY_SCHEMA: TableSchema = {
   features: ['X1', 'X2', 'X3', 'X4', 'X5', 'X6', 'X7', 'X8'].map((column) => ({ column, type: 'numeric' as const })),
@@ -19,8 +19,7 @@ export const ENERGY_SCHEMA: TableSchema = {
 };
 
 export async function loadEnergy(options: LoadOptions = {}): Promise<DatasetSplit> {
-  const dir = resolveDataDir(options.dataDir);
-  const csv = parseCsv(await readDataFile(dir, 'energy/energy_efficiency.csv'), { header: true, source: 'energy_efficiency.csv' });
+  const csv = parseCsv(await readDataFile('energy/energy_efficiency.csv', options.dataDir), { header: true, source: 'energy_efficiency.csv' });
   const split = trainTestSplit(csv.rows.length, 0.2, options.seed ?? 0);
   return tableToSplit({
     name: 'energy',

@@ -14,7 +14,7 @@ import { loadUciSentiment } from './sentiment.js';
 import { loadSnipsSentiment } from '../../text/joint.js';
 
 export type { LoadOptions } from './common.js';
-export { resolveDataDir } from './common.js';
+export { readDataFile } from './common.js';
 export { loadAdult, loadEnergy, loadMnist, loadMulan, loadSarcos, loadSnips, loadUciSentiment, loadSnipsSentiment };
 
 const LOADERS = {

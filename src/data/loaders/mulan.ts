@@ -9,7 +9,7 @@ import { parseArff, type ArffData } from '../arff.js';
 import { DataError } from '../errors.js';
 import { tableToSplit } from '../table.js';
 import type { DatasetSplit, FeatureSpec, RawValue, TargetSpec } from '../types.js';
-import { applyLimit, range, readDataFile, resolveDataDir, type LoadOptions } from './common.js';
+import { applyLimit, range, readDataFile, type LoadOptions } from './common.js';
 
 export const MULAN_DATASETS = ['emotions', 'yeast', 'scene', 'flags'] as const;
 export type MulanName = (typeof MULAN_DATASETS)[number];
@@ -43,11 +43,10 @@ function sameAttributes(a: ArffData, b: ArffData): boolean {
 }
 
 export async function loadMulan(dataset: MulanName, options: LoadOptions = {}): Promise<DatasetSplit> {
-  const dir = resolveDataDir(options.dataDir);
   const [xml, trainText, testText] = await Promise.all([
-    readDataFile(dir, `mulan-multilabel/${dataset}.xml`),
-    readDataFile(dir, `mulan-multilabel/${dataset}-train.arff`),
-    readDataFile(dir, `mulan-multilabel/${dataset}-test.arff`),
+    readDataFile(`mulan-multilabel/${dataset}.xml`, options.dataDir),
+    readDataFile(`mulan-multilabel/${dataset}-train.arff`, options.dataDir),
+    readDataFile(`mulan-multilabel/${dataset}-test.arff`, options.dataDir),
   ]);
   const labelNames = parseMulanLabels(xml, `${dataset}.xml`);
   const train = parseArff(trainText, `${dataset}-train.arff`);

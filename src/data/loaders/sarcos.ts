@@ -8,7 +8,7 @@ import { parseCsv } from '../csv.js';
 import { trainTestSplit } from '../split.js';
 import { tableToSplit } from '../table.js';
 import type { DatasetSplit, TableSchema } from '../types.js';
-import { applyLimit, readDataFile, resolveDataDir, type LoadOptions } from './common.js';
+import { applyLimit, readDataFile, type LoadOptions } from './common.js';
 
 const JOINTS = [1, 2, 3, 4, 5, 6, 7];
 
@@ -18,8 +18,7 @@ export const SARCOS_SCHEMA: TableSchema = {
 };
 
 export async function loadSarcos(options: LoadOptions = {}): Promise<DatasetSplit> {
-  const dir = resolveDataDir(options.dataDir);
-  const csv = parseCsv(await readDataFile(dir, 'sarcos/sarcos_inv_test.csv'), { header: true, source: 'sarcos_inv_test.csv' });
+  const csv = parseCsv(await readDataFile('sarcos/sarcos_inv_test.csv', options.dataDir), { header: true, source: 'sarcos_inv_test.csv' });
   const split = trainTestSplit(csv.rows.length, 0.2, options.seed ?? 0);
   return tableToSplit({
     name: 'sarcos',

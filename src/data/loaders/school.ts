@@ -25,7 +25,7 @@ import { parseCsv } from '../csv.js';
 import { DataError } from '../errors.js';
 import { shuffleIndices } from '../split.js';
 import type { Dataset, DatasetSplit, TaskSpec } from '../types.js';
-import { readDataFile, resolveDataDir, type LoadOptions } from './common.js';
+import { readDataFile, type LoadOptions } from './common.js';
 
 export const SCHOOL_FILE = 'school/school_from_mat.csv';
 
@@ -103,7 +103,7 @@ export function parseSchool(text: string, source = 'school_from_mat.csv'): Schoo
 }
 
 export async function readSchool(dataDir?: string): Promise<SchoolRaw> {
-  return parseSchool(await readDataFile(resolveDataDir(dataDir), SCHOOL_FILE));
+  return parseSchool(await readDataFile(SCHOOL_FILE, dataDir));
 }
 
 /** Pupil indices per school (ascending school id), then per school a seeded train/test split. */

@@ -15,7 +15,7 @@
 import { DataError } from '../errors.js';
 import type { Dataset, TaskSpec } from '../types.js';
 import { shuffleIndices } from '../split.js';
-import { applyLimit, readDataFile, resolveDataDir } from './common.js';
+import { applyLimit, readDataFile } from './common.js';
 import { textDataset, textState, type TextLoadOptions, type TextSplit } from '../../text/state.js';
 import { tokenize, Vocabulary } from '../../text/tokenizer.js';
 
@@ -51,8 +51,7 @@ export function parseSentimentFile(text: string, source: number, file: string): 
 }
 
 export async function readUciSentiment(dataDir?: string): Promise<SentimentRecord[]> {
-  const dir = resolveDataDir(dataDir);
-  const texts = await Promise.all(SENTIMENT_SOURCES.map((s) => readDataFile(dir, FILES[s])));
+  const texts = await Promise.all(SENTIMENT_SOURCES.map((s) => readDataFile(FILES[s], dataDir)));
   return texts.flatMap((t, k) => parseSentimentFile(t, k, FILES[SENTIMENT_SOURCES[k]!]));
 }
 

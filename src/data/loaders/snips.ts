@@ -12,7 +12,7 @@
  */
 import { DataError } from '../errors.js';
 import type { TaskSpec } from '../types.js';
-import { applyLimit, readDataFile, resolveDataDir } from './common.js';
+import { applyLimit, readDataFile } from './common.js';
 import { textDataset, textState, type TextLoadOptions, type TextSplit } from '../../text/state.js';
 import { Vocabulary } from '../../text/tokenizer.js';
 
@@ -45,8 +45,8 @@ function labelList(text: string): string[] {
   return lines(text).map((l) => l.trim()).filter((l) => l && l !== 'PAD' && l !== 'UNK');
 }
 
-async function readSplit(dir: string, split: string): Promise<SnipsSplitRaw> {
-  const [seqIn, seqOut, label] = await Promise.all(['seq.in', 'seq.out', 'label'].map((f) => readDataFile(dir, `snips/${split}/${f}`)));
+async function readSplit(dataDir: string | undefined, split: string): Promise<SnipsSplitRaw> {
+  const [seqIn, seqOut, label] = await Promise.all(['seq.in', 'seq.out', 'label'].map((f) => readDataFile(`snips/${split}/${f}`, dataDir)));
   const a = lines(seqIn!), b = lines(seqOut!), c = lines(label!);
   if (a.length !== b.length || a.length !== c.length) {
     throw new DataError(`seq.in, seq.out and label have ${a.length}, ${b.length} and ${c.length} lines`, `snips/${split}`);
@@ -64,10 +64,9 @@ async function readSplit(dir: string, split: string): Promise<SnipsSplitRaw> {
 }
 
 export async function readSnips(dataDir?: string): Promise<SnipsRaw> {
-  const dir = resolveDataDir(dataDir);
   const [train, dev, test, slotText, intentText] = await Promise.all([
-    readSplit(dir, 'train'), readSplit(dir, 'dev'), readSplit(dir, 'test'),
-    readDataFile(dir, 'snips/slot_label.txt'), readDataFile(dir, 'snips/intent_label.txt'),
+    readSplit(dataDir, 'train'), readSplit(dataDir, 'dev'), readSplit(dataDir, 'test'),
+    readDataFile('snips/slot_label.txt', dataDir), readDataFile('snips/intent_label.txt', dataDir),
   ]);
   return { train, dev, test, tagNames: labelList(slotText), intentNames: labelList(intentText) };
 }

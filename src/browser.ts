@@ -1,0 +1,60 @@
+/**
+ * mtljs/browser — the part of mtljs that runs in a web page: no Node APIs anywhere below it (a test
+ * bundles this entry for the browser and fails on any `node:` import). Models, task kinds, loss
+ * weightings, gradient aggregators, preprocessing, metrics, the text tokenizer, and the runtime that
+ * loads a saved model folder with tfjs alone. The page supplies tfjs's backend (`tf.setBackend`).
+ */
+export { tf, tfl, type Tensor } from './engine/tf.js';
+export { Tape } from './engine/tape.js';
+
+export type { Dataset, DatasetSplit, TaskKind, TaskSpec, PreprocessingState, FeatureSpec, FeatureState, TargetSpec, TableSchema, RawRecord, RawValue } from './data/types.js';
+export { TASK_KINDS } from './data/types.js';
+export { DataError } from './data/errors.js';
+export { fitPreprocessing, encodeRows, encodeRow, type EncodeOptions } from './data/preprocess.js';
+export { tableToSplit, type TableSplitOptions, type RawTable } from './data/table.js';
+export { mulberry32, shuffleIndices, trainTestSplit, subsetDataset } from './data/split.js';
+export { mergeTaskDatasets } from './data/merge.js';
+export { DATA_SOURCES, DATASET_SOURCES, dataSource, sourcesOfDataset, type DataSource, type DataFile } from './data/catalog.js';
+
+export type { Task, Metrics } from './tasks/types.js';
+export { createTask, type TaskOptions } from './tasks/registry.js';
+export { sequenceTask } from './tasks/sequence.js';
+export { extractSpans, spanF1, type Span, type SpanCounts, type SpanScores } from './tasks/spans.js';
+
+export type { MultiTaskModel, ArchitectureContext, ArchitectureFactory, ForwardResult } from './models/types.js';
+export { buildModel, registerArchitecture, architectureNames } from './models/registry.js';
+export { buildEncoder, buildHead, type EncoderConfig, type Activation, type MlpEncoderConfig, type CnnEncoderConfig, type CustomEncoderConfig } from './models/encoders.js';
+export { hardSharing, type HpsConfig } from './models/hps.js';
+export { buildManifest, tasksFromManifest, type Manifest, type TaskManifest } from './models/manifest.js';
+export { countParameters, parameterGroups } from './models/params.js';
+
+export type { Weighting, WeightingOptions, WeightingFactory, WeightingContext } from './weighting/types.js';
+export type { OptionsSchema } from './util/registry.js';
+export { createWeighting, registerWeighting, weightingNames } from './weighting/registry.js';
+export { aggregate, aggregatorNames, isGramianMethod, registerAggregator, weightsFromGramian, weightsOf } from './aggregators/index.js';
+export type { Aggregator, AggregatorOptions, GradientRows, GramianWeights, Matrix } from './aggregators/index.js';
+export { fromWeights } from './aggregators/weighted.js';
+
+export { evaluateDataset, type DatasetEvaluation } from './train/evaluate.js';
+export { prepare, makeBatch, disposeBatch, type Batch, type PreparedData, type PreparedTask } from './train/batches.js';
+export type { Batching } from './train/sampler.js';
+export type { OptimizerConfig } from './train/optimizer.js';
+export { GradientStatsAccumulator, type GradientStats } from './train/gradient-stats.js';
+export { gradientStep, type DirectionFn, type GradientMode, type GradientStepResult } from './train/gradient-step.js';
+export { TaskGradients, type Direction } from './train/task-gradients.js';
+export { lookaheadAffinity } from './relations/affinity.js';
+export { bestGrouping, groupScore, type Grouping } from './relations/grouping.js';
+
+export { deltaM, relativeChange, type DeltaInput } from './eval/delta.js';
+export { formatReport, withDeltas, type Report, type TaskReport, type MetricMap } from './eval/report.js';
+export * as metrics from './eval/metrics.js';
+export { UsageError } from './config/errors.js';
+
+export { tokenize, detokenize, encodeSentences, Vocabulary, PAD_ID, UNK_ID, type TokenizerOptions, type EncodedSentence, type VocabularyOptions } from './text/tokenizer.js';
+export { buildTextEncoder, type TextEncoderConfig, type TextEncoderContext, type BiGruEncoderConfig, type TransformerEncoderConfig } from './text/encoder.js';
+export { fusionModel, buildFusionEncoder, type FusionConfig, type FusionMode, type FusionParts } from './fusion/model.js';
+export { resolveViews, type ViewSpecs, type ViewSpec } from './fusion/views.js';
+export { crossViewAttention, type CrossViewAttention, type CrossViewAttentionArgs, type FusionLayerArgs } from './fusion/layers.js';
+
+export { loadMtlModel, MtlModel, type Tf, type BrowserManifest, type BrowserTask } from './browser/runtime.js';
+export { formatRows, taskUnits, type TaskAnswer, type TaskInfo } from './browser/format.js';
