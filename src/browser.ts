@@ -42,7 +42,7 @@ export type { OptimizerConfig } from './train/optimizer.js';
 export { GradientStatsAccumulator, type GradientStats } from './train/gradient-stats.js';
 export { gradientStep, type DirectionFn, type GradientMode, type GradientStepResult } from './train/gradient-step.js';
 export { TaskGradients, type Direction } from './train/task-gradients.js';
-export { lookaheadAffinity } from './relations/affinity.js';
+export { lookaheadAffinity } from './train/affinity.js';
 export { bestGrouping, groupScore, type Grouping } from './relations/grouping.js';
 
 export { deltaM, relativeChange, type DeltaInput } from './eval/delta.js';
@@ -50,11 +50,11 @@ export { formatReport, withDeltas, type Report, type TaskReport, type MetricMap 
 export * as metrics from './eval/metrics.js';
 export { UsageError } from './config/errors.js';
 
-export { tokenize, detokenize, encodeSentences, Vocabulary, PAD_ID, UNK_ID, type TokenizerOptions, type EncodedSentence, type VocabularyOptions } from './text/tokenizer.js';
-export { buildTextEncoder, type TextEncoderConfig, type TextEncoderContext, type BiGruEncoderConfig, type TransformerEncoderConfig } from './text/encoder.js';
-export { fusionModel, buildFusionEncoder, type FusionConfig, type FusionMode, type FusionParts } from './fusion/model.js';
-export { resolveViews, type ViewSpecs, type ViewSpec } from './fusion/views.js';
-export { crossViewAttention, type CrossViewAttention, type CrossViewAttentionArgs, type FusionLayerArgs } from './fusion/layers.js';
+export { tokenize, detokenize, encodeSentences, Vocabulary, PAD_ID, UNK_ID, type TokenizerOptions, type EncodedSentence, type VocabularyOptions } from './data/text/tokenizer.js';
+export { buildTextEncoder, type TextEncoderConfig, type TextEncoderContext, type BiGruEncoderConfig, type TransformerEncoderConfig } from './models/text/encoder.js';
+export { fusionModel, buildFusionEncoder, type FusionConfig, type FusionMode, type FusionParts } from './models/fusion/model.js';
+export { resolveViews, type ViewSpecs, type ViewSpec } from './models/fusion/views.js';
+export { crossViewAttention, type CrossViewAttention, type CrossViewAttentionArgs, type FusionLayerArgs } from './models/fusion/layers.js';
 
 export { loadMtlModel, MtlModel, type Tf, type BrowserManifest, type BrowserTask } from './browser/runtime.js';
 export { formatRows, taskUnits, type TaskAnswer, type TaskInfo } from './browser/format.js';

@@ -16,7 +16,7 @@ export { fetchSource, sourceStatus, sourcesNamed, dataCacheDir, type SourceStatu
 
 export { saveLayersModel, loadLayersModel } from './models/io.js';
 export { loadSavedModel, type SavedModel } from './models/saved.js';
-export { loadTextState, saveTextState, type TextState } from './text/state.js';
+export { loadTextState, saveTextState, type TextState } from './data/text/state.js';
 
 export { Trainer, type TrainerOptions, type EpochRecord, type FitResult } from './train/trainer.js';
 

@@ -11,7 +11,7 @@ import { mmoe, mmoeOptions, type MmoeConfig } from './mmoe.js';
 import { mtan, mtanOptions, type MtanConfig } from './mtan.js';
 import { cgc, cgcOptions, ple, pleOptions, type CgcConfig, type PleConfig } from './ple.js';
 import { textHardSharing, textHpsOptions } from './text-hps.js';
-import { fusionModel, fusionOptions } from '../fusion/model.js';
+import { fusionModel, fusionOptions } from './fusion/model.js';
 import type { ArchitectureContext, ArchitectureFactory, MultiTaskModel } from './types.js';
 
 export const ARCHITECTURES = new Registry<ArchitectureFactory>({ kind: 'architecture' })

@@ -1,6 +1,6 @@
 /**
  * `text-hps`: hard parameter sharing for text. Input: token ids [L] (floats, 0 = `<pad>`). One shared
- * sequence encoder (src/text/encoder.ts: embedding + bidirectional GRU, default, or a Transformer)
+ * sequence encoder (src/models/text/encoder.ts: embedding + bidirectional GRU, default, or a Transformer)
  * gives per-token features [B, L, D], exactly 0 at padding. Each task has its own head on them:
  *   - token-level tasks (kind `sequence`): a dense per token (optional hidden layers, then K logits) →
  *     [B, L, K];
@@ -17,8 +17,8 @@
  */
 import { z } from 'zod';
 import { tfl } from '../engine/tf.js';
-import { buildTextEncoder, type TextEncoderConfig } from '../text/encoder.js';
-import { MaskedPooling, type PoolingMode } from '../text/layers.js';
+import { buildTextEncoder, type TextEncoderConfig } from './text/encoder.js';
+import { MaskedPooling, type PoolingMode } from './text/layers.js';
 import { checkOptions, enumOption, safeName } from './blocks.js';
 import { encoderWithHeads } from './encoder-heads.js';
 import { seededInit, uniqueName, type Activation } from './encoders.js';

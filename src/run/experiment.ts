@@ -25,7 +25,7 @@ import { createTask } from '../tasks/registry.js';
 import type { Task } from '../tasks/types.js';
 import { writeDirAtomic, writeFileAtomic } from '../train/atomic.js';
 import { Trainer, type FitResult, type TrainerOptions } from '../train/trainer.js';
-import { saveTextState, type TextSplit } from '../text/state.js';
+import { saveTextState, type TextSplit } from '../data/text/state.js';
 
 export interface ExperimentOptions {
   outDir: string;

@@ -3,7 +3,7 @@
  * emotion labels, each a binary task; official train/test split). Two views of the features, read from
  * the ARFF attribute names: rhythm = the 8 rhythmic attributes (`BH…`: BH_LowPeakAmp … BHSUM3) and
  * timbre = the 64 timbre attributes (`Mean_…`, `Std_…`). Settings: each view alone, both with
- * concatenation fusion, both with cross-modal attention fusion (src/fusion/layers.ts); in each, the
+ * concatenation fusion, both with cross-modal attention fusion (src/models/fusion/layers.ts); in each, the
  * multi-task model (one model, 6 heads) and the 6 single-task models of the same architecture and budget.
  * Reported per label: test AUC and F1 (threshold 0.5); per setting: mean AUC, mean F1 and Δm% (MTL vs
  * STL on AUC, the binary tasks' primary metric), averaged over the seeds; and for attention fusion the
@@ -15,8 +15,8 @@ import { loadMulan } from '../data/loaders/mulan.js';
 import type { Dataset } from '../data/types.js';
 import { tf } from '../engine/tf.js';
 import { deltaM } from '../eval/delta.js';
-import { fusionModelWithParts, type FusionMode } from '../fusion/model.js';
-import { inputNames, resolveViews, type ViewSpecs } from '../fusion/views.js';
+import { fusionModelWithParts, type FusionMode } from '../models/fusion/model.js';
+import { inputNames, resolveViews, type ViewSpecs } from '../models/fusion/views.js';
 import { createTask } from '../tasks/registry.js';
 import type { Task } from '../tasks/types.js';
 import { writeFileAtomic } from '../train/atomic.js';

@@ -11,8 +11,8 @@ import { tf } from '../engine/tf.js';
 import { loadSavedModel } from '../models/saved.js';
 import { argmaxTags } from '../tasks/sequence.js';
 import { extractSpans } from '../tasks/spans.js';
-import '../text/layers.js'; // registers the custom layers of text models before loading one
-import { loadTextState, TEXT_STATE_FILE, encodeTexts } from '../text/state.js';
+import '../models/text/layers.js'; // registers the custom layers of text models before loading one
+import { loadTextState, TEXT_STATE_FILE, encodeTexts } from '../data/text/state.js';
 
 export type TextTaskAnswer =
   | { kind: 'class'; label: string; probability: number; probabilities: Record<string, number> }

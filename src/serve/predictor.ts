@@ -14,8 +14,8 @@ import { tf } from '../engine/tf.js';
 import { loadSavedModel, type SavedModel } from '../models/saved.js';
 import type { Manifest } from '../models/manifest.js';
 import { formatRows, outputNames, taskUnits, type TaskAnswer } from '../browser/format.js';
-import '../text/layers.js'; // registers the custom layers of text models before loading one
-import { encodeTexts, loadTextState, TEXT_STATE_FILE, type TextState } from '../text/state.js';
+import '../models/text/layers.js'; // registers the custom layers of text models before loading one
+import { encodeTexts, loadTextState, TEXT_STATE_FILE, type TextState } from '../data/text/state.js';
 
 /** An error in the request: the server answers it with this status and {error: message}. */
 export class RequestError extends Error {

@@ -23,7 +23,7 @@ import { aggregate, checkAggregatorOptions, isGramianMethod, weightsFromGramian 
 import type { WeightingContext } from '../weighting/types.js';
 import { dropoutLayers, reseedDropout } from './dropout-seeds.js';
 import { GradientStatsAccumulator } from './gradient-stats.js';
-import { AffinityAccumulator, lookaheadAffinity } from '../relations/affinity.js';
+import { AffinityAccumulator, lookaheadAffinity } from './affinity.js';
 import { batchLosses, gradientStep, type DirectionFn, type GradientMode } from './gradient-step.js';
 import { buildManifest, type Manifest } from '../models/manifest.js';
 
@@ -66,7 +66,7 @@ export interface TrainerOptions {
    */
   gradientStats?: boolean | { every?: number };
   /**
-   * Inter-task affinity (TAG lookahead, src/relations/affinity.ts) every `every` steps, with lookahead
+   * Inter-task affinity (TAG lookahead, src/train/affinity.ts) every `every` steps, with lookahead
    * step size `lr` (default: the optimizer's learning rate). Per epoch in the history; overall mean
    * from `trainer.affinity()`.
    */

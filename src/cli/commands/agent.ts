@@ -5,7 +5,7 @@ import { UsageError } from '../../config/errors.js';
 import { initBackend } from '../../engine/backend.js';
 import { formatAgentReport, runAgent } from '../../run/agent.js';
 import { DEFAULT_TEXT_SETTINGS, type TextTrainSettings } from '../../run/text.js';
-import type { TextEncoderConfig } from '../../text/encoder.js';
+import type { TextEncoderConfig } from '../../models/text/encoder.js';
 import { DATA_DIR_HELP } from '../options.js';
 
 const int = (what: string) => (v: string) => {

@@ -11,7 +11,7 @@ import { loadMulan } from './mulan.js';
 import { loadSarcos } from './sarcos.js';
 import { loadSnips } from './snips.js';
 import { loadUciSentiment } from './sentiment.js';
-import { loadSnipsSentiment } from '../../text/joint.js';
+import { loadSnipsSentiment } from './snips-sentiment.js';
 
 export type { LoadOptions } from './common.js';
 export { readDataFile } from './common.js';

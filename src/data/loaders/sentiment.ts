@@ -16,8 +16,8 @@ import { DataError } from '../errors.js';
 import type { Dataset, TaskSpec } from '../types.js';
 import { shuffleIndices } from '../split.js';
 import { applyLimit, readDataFile } from './common.js';
-import { textDataset, textState, type TextLoadOptions, type TextSplit } from '../../text/state.js';
-import { tokenize, Vocabulary } from '../../text/tokenizer.js';
+import { textDataset, textState, type TextLoadOptions, type TextSplit } from '../text/state.js';
+import { tokenize, Vocabulary } from '../text/tokenizer.js';
 
 export const SENTIMENT_SOURCES = ['amazon', 'imdb', 'yelp'] as const;
 const FILES: Record<(typeof SENTIMENT_SOURCES)[number], string> = {

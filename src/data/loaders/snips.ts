@@ -13,8 +13,8 @@
 import { DataError } from '../errors.js';
 import type { TaskSpec } from '../types.js';
 import { applyLimit, readDataFile } from './common.js';
-import { textDataset, textState, type TextLoadOptions, type TextSplit } from '../../text/state.js';
-import { Vocabulary } from '../../text/tokenizer.js';
+import { textDataset, textState, type TextLoadOptions, type TextSplit } from '../text/state.js';
+import { Vocabulary } from '../text/tokenizer.js';
 
 export interface SnipsSplitRaw {
   tokens: string[][];

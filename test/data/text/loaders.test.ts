@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { DataError } from '../../src/data/errors.js';
-import { loadSnips } from '../../src/data/loaders/snips.js';
-import { parseSentimentFile, readUciSentiment, stratifiedSentimentSplit } from '../../src/data/loaders/sentiment.js';
-import { loadSnipsSentiment } from '../../src/text/joint.js';
-import { Vocabulary } from '../../src/text/tokenizer.js';
+import { DataError } from '../../../src/data/errors.js';
+import { loadSnips } from '../../../src/data/loaders/snips.js';
+import { parseSentimentFile, readUciSentiment, stratifiedSentimentSplit } from '../../../src/data/loaders/sentiment.js';
+import { loadSnipsSentiment } from '../../../src/data/loaders/snips-sentiment.js';
+import { Vocabulary } from '../../../src/data/text/tokenizer.js';
 
 describe('UCI sentiment reader', () => {
   it('splits lines on \\n only, each at its last tab, with no quoting', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { detokenize, encodeSentences, PAD, tokenize, UNK, Vocabulary } from '../../src/text/tokenizer.js';
+import { detokenize, encodeSentences, PAD, tokenize, UNK, Vocabulary } from '../../../src/data/text/tokenizer.js';
 
 describe('tokenizer and vocabulary', () => {
   it('splits on whitespace (U+0085 included), lower-cases on request, splits outer punctuation on request', () => {

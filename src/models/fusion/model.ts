@@ -5,7 +5,7 @@
  *      ├─ …                                             ├─ fusion → z → one head per task
  *      └─ SelectColumns(view V) → encoder_V (MLP) → e_V ─┘
  *
- * fusion: `concat` (z = [e_1; …; e_V]) or `attention` (cross-modal attention, src/fusion/layers.ts:
+ * fusion: `concat` (z = [e_1; …; e_V]) or `attention` (cross-modal attention, src/models/fusion/layers.ts:
  * each view's embedding attends over the views' embeddings — softmax over views of scaled dot products —
  * and the outputs, weighted sums, are concatenated). With a single view, z = e_1 (both fusions are the
  * identity), so a one-view fusion model is exactly the single-view model: view 1's encoder is seeded as
@@ -18,11 +18,11 @@
  * rep-grad methods work on the fused representation.
  */
 import { z } from 'zod';
-import { tfl } from '../engine/tf.js';
-import { checkOptions, componentSeed, enumOption } from '../models/blocks.js';
-import { encoderWithHeads } from '../models/encoder-heads.js';
-import { buildEncoder, buildHead, uniqueName, variablesOf, type Activation, type MlpEncoderConfig } from '../models/encoders.js';
-import type { ArchitectureContext, MultiTaskModel } from '../models/types.js';
+import { tfl } from '../../engine/tf.js';
+import { checkOptions, componentSeed, enumOption } from '../blocks.js';
+import { encoderWithHeads } from '../encoder-heads.js';
+import { buildEncoder, buildHead, uniqueName, variablesOf, type Activation, type MlpEncoderConfig } from '../encoders.js';
+import type { ArchitectureContext, MultiTaskModel } from '../types.js';
 import { CrossViewAttention, SelectColumns } from './layers.js';
 import { resolveViews, type ViewSpecs } from './views.js';
 

@@ -1,7 +1,7 @@
 /**
  * Sequence encoders for token ids: an embedding, then a bidirectional GRU (default) or a small
  * Transformer encoder. Input: ids [L] (floats, 0 = `<pad>`); output: per-token features [L, D], exactly 0
- * at padding positions (src/text/layers.ts TokenMask), as one tfjs LayersModel. Both first cut the batch
+ * at padding positions (src/models/text/layers.ts TokenMask), as one tfjs LayersModel. Both first cut the batch
  * to its longest sentence (TrimPadding) and pad the features back to L at the end, so the work follows the
  * real lengths (SNIPS: 9 tokens on average, L = 35).
  *
@@ -29,8 +29,8 @@
  *   h ← h + SelfAttention(LN(h), pad-masked);   h ← h + W₂ relu(W₁ LN(h));   final LN.
  * Its input: token embedding (vocab × D, uniform ±0.05) + learned position embedding (L × D).
  */
-import { tfl } from '../engine/tf.js';
-import { seededInit, uniqueName } from '../models/encoders.js';
+import { tfl } from '../../engine/tf.js';
+import { seededInit, uniqueName } from '../encoders.js';
 import { LayerNorm, MaskedSelfAttention, PositionEmbedding, TokenMask, TrimPadding } from './layers.js';
 
 export interface TransformerEncoderConfig {

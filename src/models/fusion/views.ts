@@ -7,7 +7,7 @@
  * Example (Mulan emotions, 72 features): `{ rhythm: ['BH'], timbre: ['Mean_', 'Std_'] }` gives the 8
  * rhythmic attributes (BH_LowPeakAmp … BHSUM3) and the 64 timbre attributes (Mean_Acc1298_… , Std_…).
  */
-import type { PreprocessingState } from '../data/types.js';
+import type { PreprocessingState } from '../../data/types.js';
 
 export type ViewSpec = readonly (number | string)[];
 export type ViewSpecs = Record<string, ViewSpec>;

@@ -10,12 +10,12 @@
  * the few longer review sentences are truncated). Splits: SNIPS train/dev/test merged with the seeded,
  * stratified sentiment train/dev/test.
  */
-import { mergeTaskDatasets } from '../data/merge.js';
-import { applyLimit } from '../data/loaders/common.js';
-import { longest, readSnips, snipsDataset } from '../data/loaders/snips.js';
-import { readUciSentiment, SENTIMENT_TOKENIZER, sentimentDataset, stratifiedSentimentSplit } from '../data/loaders/sentiment.js';
-import { textState, type TextLoadOptions, type TextSplit } from './state.js';
-import { tokenize, Vocabulary } from './tokenizer.js';
+import { mergeTaskDatasets } from '../merge.js';
+import { applyLimit } from './common.js';
+import { longest, readSnips, snipsDataset } from './snips.js';
+import { readUciSentiment, SENTIMENT_TOKENIZER, sentimentDataset, stratifiedSentimentSplit } from './sentiment.js';
+import { textState, type TextLoadOptions, type TextSplit } from '../text/state.js';
+import { tokenize, Vocabulary } from '../text/tokenizer.js';
 
 export async function loadSnipsSentiment(options: TextLoadOptions = {}): Promise<TextSplit> {
   const [snips, records] = await Promise.all([readSnips(options.dataDir), readUciSentiment(options.dataDir)]);

@@ -20,7 +20,7 @@
  *   fused = [o_1; …; o_V] (concatenated in view order).
  * With one view both forms give o_1 = e_1, so a one-view fusion model is the single-view model.
  */
-import { tf, tfl, type Tensor } from '../engine/tf.js';
+import { tf, tfl, type Tensor } from '../../engine/tf.js';
 type Kwargs = Record<string, unknown>;
 type Shape = (number | null)[];
 

@@ -8,7 +8,7 @@ import { bestGrouping, groupScore } from '../../src/relations/grouping.js';
 import { createTask } from '../../src/tasks/registry.js';
 import { Trainer } from '../../src/train/trainer.js';
 import { makeBatch, prepare } from '../../src/train/batches.js';
-import { lookaheadAffinity } from '../../src/relations/affinity.js';
+import { lookaheadAffinity } from '../../src/train/affinity.js';
 
 beforeAll(async () => { await initBackend('wasm'); });
 

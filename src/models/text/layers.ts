@@ -27,7 +27,7 @@
  *   That keeps decode(representation) a function of the representation alone (rep-grad works on the
  *   per-token features), and sign() has a zero gradient, so the mask carries no gradient.
  */
-import { tf, tfl } from '../engine/tf.js';
+import { tf, tfl } from '../../engine/tf.js';
 
 type Tensor = tf.Tensor;
 type Kwargs = Record<string, unknown>;

@@ -8,8 +8,8 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Dataset, DatasetSplit, TaskSpec } from '../data/types.js';
-import type { LoadOptions } from '../data/loaders/common.js';
+import type { Dataset, DatasetSplit, TaskSpec } from '../types.js';
+import type { LoadOptions } from '../loaders/common.js';
 import { encodeSentences, tokenize, Vocabulary, type TokenizerOptions } from './tokenizer.js';
 
 export const TEXT_STATE_FILE = 'text.json';

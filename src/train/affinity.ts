@@ -7,9 +7,9 @@
 import { tf } from '../engine/tf.js';
 import type { MultiTaskModel } from '../models/types.js';
 import type { Task } from '../tasks/types.js';
-import type { Batch } from '../train/batches.js';
-import { batchLosses, gradientStep } from '../train/gradient-step.js';
-import { unflatten } from '../train/flat.js';
+import type { Batch } from './batches.js';
+import { batchLosses, gradientStep } from './gradient-step.js';
+import { unflatten } from './flat.js';
 import { equalWeighting } from '../weighting/fixed.js';
 
 /** One lookahead measurement on a batch: the T×T matrix Z_{i→j}. The model is left unchanged. */
