@@ -8,6 +8,7 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { tf } from './tf.js';
+import { initializedBackend } from './tfjs-internals.js';
 
 export const BACKENDS = ['wasm', 'cpu', 'tensorflow'] as const;
 export type BackendName = (typeof BACKENDS)[number];
@@ -28,8 +29,7 @@ export interface BackendOptions {
 
 /** Whether the wasm backend has been initialised in this process (without starting it). */
 function wasmStarted(): boolean {
-  const registry = (tf.engine() as unknown as { registry: Record<string, unknown> }).registry;
-  return registry.wasm != null;
+  return initializedBackend('wasm') != null;
 }
 
 /** Starts wasm with `threads` threads if asked for and possible; returns false to start it plainly. */

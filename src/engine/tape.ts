@@ -8,35 +8,13 @@
  * and keeps it; `grad` walks it backward from any recorded tensor, as often as asked, calling the
  * gradient functions registered with tfjs: the same kernels, in the same order, as tf.grads.
  *
- * It reaches into two engine internals (`state.activeTape`, `startTape`/`endTape`), checked when
- * recording starts; test/engine/tape.test.ts compares every use against tf.grads.
+ * It relies on engine internals (the private `startTape`/`endTape`, `state.activeTape`,
+ * `state.gradientDepth`, the TapeNode shape), reached only through src/engine/tfjs-internals.ts, which
+ * checks them at run time and names the tfjs version mtljs was tested with when they changed;
+ * test/engine/tape.test.ts compares every use against tf.grads.
  */
 import { tf } from './tf.js';
-
-type GradFns = Record<string, () => tf.Tensor>;
-
-interface TapeNode {
-  id: number;
-  kernelName: string;
-  inputs: Record<string, tf.Tensor>;
-  outputs: tf.Tensor[];
-  gradient?: (dys: (tf.Tensor | null)[]) => GradFns;
-  saved?: tf.Tensor[];
-}
-
-interface EngineInternals {
-  state: { activeTape: TapeNode[] | null; gradientDepth: number };
-  startTape(): void;
-  endTape(): void;
-}
-
-function engineInternals(): EngineInternals {
-  const engine = tf.engine() as unknown as Partial<EngineInternals>;
-  if (typeof engine.startTape !== 'function' || typeof engine.endTape !== 'function' || typeof engine.state?.gradientDepth !== 'number') {
-    throw new Error('Tape: this tfjs-core version does not expose the gradient tape (startTape/endTape/state.gradientDepth)');
-  }
-  return engine as EngineInternals;
-}
+import { gradientDepth, startTapeRecording, stopTapeRecording, type TapeNode } from './tfjs-internals.js';
 
 export class Tape {
   private nodes: TapeNode[] | null;
@@ -51,23 +29,16 @@ export class Tape {
    * lives until `dispose()`.
    */
   static record<T extends tf.TensorContainer>(f: () => T): { tape: Tape; result: T } {
-    const engine = engineInternals();
-    if (engine.state.gradientDepth !== 0) throw new Error('Tape.record cannot run inside another gradient computation');
-    engine.startTape();
+    if (gradientDepth() !== 0) throw new Error('Tape.record cannot run inside another gradient computation');
+    startTapeRecording();
     let result: T;
     try {
       result = tf.tidy(f);
     } catch (err) {
-      engine.endTape();
-      const nodes = engine.state.activeTape ?? [];
-      engine.state.activeTape = null;
-      new Tape(nodes).dispose();
+      new Tape(stopTapeRecording()).dispose();
       throw err;
     }
-    engine.endTape();
-    const nodes = engine.state.activeTape ?? [];
-    engine.state.activeTape = null;
-    return { tape: new Tape(nodes), result };
+    return { tape: new Tape(stopTapeRecording()), result };
   }
 
   /**

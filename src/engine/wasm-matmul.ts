@@ -10,11 +10,6 @@
  */
 import { tf } from './tf.js';
 
-/** The parts of the wasm backend these wrappers use. */
-interface WasmBackendLike {
-  disposeData(dataId: object): boolean | void;
-}
-
 /** Marks a wrapper so re-registration is idempotent, also across duplicate module instances. */
 const FAST = Symbol.for('mtljs.fastWasmMatMul');
 type MarkedKernel = tf.KernelFunc & { [FAST]?: true };
@@ -75,7 +70,7 @@ function wrap(original: tf.KernelFunc, transpose: tf.KernelFunc, allowSwap: (inp
       const b2 = tb ? flip(b) : b;
       return original({ inputs: { ...args.inputs, a: a2, b: b2 }, backend, attrs: plainAttrs });
     } finally {
-      for (const t of temps) (backend as WasmBackendLike).disposeData(t.dataId);
+      for (const t of temps) (backend as tf.KernelBackend).disposeData(t.dataId);
     }
   };
   fast[FAST] = true;

@@ -11,6 +11,9 @@
  *  - the pool's workers are unref'd once running, so they do not keep the process alive.
  * Any failure (missing files, a worker error, no start within the timeout) is reported to the caller,
  * which falls back to the single-threaded SIMD build. Results equal the single-threaded ones.
+ * What this relies on inside tfjs-backend-wasm (its wasm-out/ files, the emscripten module's PThread
+ * pool, the `load` message, the WASM_HAS_MULTITHREAD_SUPPORT flag) is reached through
+ * src/engine/tfjs-internals.ts, which checks it and names the tfjs version mtljs was tested with.
  *
  * Why opt-in (measured on the 2-core machine, other processes running): matmul 1024^2 20 -> 49
  * GFLOP/s and the bench CNN 2.1 -> 3.5 steps/s with 2 threads, but the bench MLP (small matmuls,
@@ -24,20 +27,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { Worker as NodeWorker, type TransferListItem, type WorkerOptions } from 'node:worker_threads';
 import { tf } from './tf.js';
+import {
+  missingThreadedWasmFile, setWasmMultithreadSupport, THREADED_WASM_FILES, threadedWasmLoadMessage, threadedWasmWorkerSource, wasmModule,
+} from './tfjs-internals.js';
 
 const require = createRequire(import.meta.url);
 
 /** The threaded build's thread pool holds 8 pre-started workers: more threads cannot run. */
 export const MAX_WASM_THREADS = 8;
-
-interface WasmModuleLike {
-  PThread?: { runningWorkers: Array<{ unref?: () => void }>; unusedWorkers: Array<{ unref?: () => void }> };
-  tfjs?: { getThreadsCount(): number };
-}
-interface WasmPackage {
-  setThreadsCount(n: number): void;
-  getThreadsCount(): number;
-}
 
 let workerScriptPath: string | null = null;
 let mainScriptPath: string | null = null;
@@ -52,13 +49,10 @@ const started = new Set<NodeWorker>();
 function prepareScripts(): void {
   if (workerScriptPath && mainScriptPath) return;
   const pkgDir = path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json'));
-  const glue = path.join(pkgDir, 'wasm-out', 'tfjs-backend-wasm-threaded-simd.js');
-  const workerModule = path.join(pkgDir, 'wasm-out', 'tfjs-backend-wasm-threaded-simd.worker.js');
-  if (!fs.existsSync(glue)) throw new Error(`missing ${glue}`);
-  const contents = (require(workerModule) as { wasmWorkerContents?: unknown }).wasmWorkerContents;
-  if (typeof contents !== 'string' || !contents.includes('WasmBackendModuleThreadedSimd')) {
-    throw new Error(`unexpected worker script in ${workerModule}`);
-  }
+  const glue = path.join(pkgDir, ...THREADED_WASM_FILES.glue);
+  const workerModule = path.join(pkgDir, ...THREADED_WASM_FILES.workerModule);
+  if (!fs.existsSync(glue)) throw missingThreadedWasmFile(glue);
+  const contents = threadedWasmWorkerSource(() => require(workerModule), workerModule);
   const version = (require('@tensorflow/tfjs-backend-wasm/package.json') as { version: string }).version;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `mtljs-wasm-${version}-`));
   const file = path.join(dir, 'tfjs-backend-wasm-threaded-simd.worker.cjs');
@@ -84,11 +78,7 @@ class TfjsWasmWorker extends NodeWorker {
   }
 
   override postMessage(message: unknown, transferList?: readonly TransferListItem[]): void {
-    const m = message as { cmd?: unknown; urlOrBlob?: unknown } | null;
-    if (m && m.cmd === 'load' && typeof m.urlOrBlob !== 'string' && mainScriptPath) {
-      message = { ...m, urlOrBlob: mainScriptPath };
-    }
-    super.postMessage(message, transferList);
+    super.postMessage(mainScriptPath ? threadedWasmLoadMessage(message, mainScriptPath) : message, transferList);
   }
 
   /** emscripten rethrows worker errors from its 'error' listener: record them instead of crashing. */
@@ -146,12 +136,6 @@ function guarded<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   });
 }
 
-/** The initialised wasm backend's emscripten module, if any (never starts the backend). */
-function wasmModule(): WasmModuleLike | undefined {
-  const registry = (tf.engine() as unknown as { registry: Record<string, { wasm?: WasmModuleLike } | undefined> }).registry;
-  return registry.wasm?.wasm;
-}
-
 /** Threads in the running wasm backend's XNNPACK pool (1 single-threaded; 0 if wasm is not started). */
 export function wasmThreadCount(): number {
   const m = wasmModule();
@@ -179,11 +163,11 @@ export interface ThreadedStart {
 export async function startThreadedWasm(threads: number, timeoutMs = 60_000): Promise<ThreadedStart> {
   const n = Math.max(1, Math.min(MAX_WASM_THREADS, Math.floor(threads)));
   if (typeof SharedArrayBuffer === 'undefined') throw new Error('SharedArrayBuffer is not available');
-  const wasmPkg = (await import('@tensorflow/tfjs-backend-wasm')) as unknown as WasmPackage;
+  const wasmPkg = await import('@tensorflow/tfjs-backend-wasm');
   prepareScripts();
   installWorkerShim();
   workerErrors.length = 0;
-  tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', true);
+  setWasmMultithreadSupport(true);
   wasmPkg.setThreadsCount(n);
   const restoreCpus = reportCpus(2 * n);
   let ok: boolean;
@@ -200,8 +184,8 @@ export async function startThreadedWasm(threads: number, timeoutMs = 60_000): Pr
 
 /** After a failed threaded start: stops its workers and makes the next wasm start single-threaded. */
 export async function abandonThreadedStart(): Promise<void> {
-  tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
-  const wasmPkg = (await import('@tensorflow/tfjs-backend-wasm')) as unknown as WasmPackage;
+  setWasmMultithreadSupport(false);
+  const wasmPkg = await import('@tensorflow/tfjs-backend-wasm');
   wasmPkg.setThreadsCount(-1);
   await Promise.all([...started].map((w) => w.terminate().catch(() => 0)));
   started.clear();

@@ -4,11 +4,13 @@
  * Math.random, so a run cannot be repeated. The trainer gives every Dropout layer of the model a fresh
  * seed before each step, from the run's seed, the layer's position in the model and the global step:
  * a new mask each step, the same numbers for the same seed, and a resumed run draws what the
- * uninterrupted one drew. The layers stay the standard class (saved models load anywhere).
+ * uninterrupted one drew. The layers stay the standard class (saved models load anywhere). The seed
+ * is a private field of tfjs-layers' Dropout, set through src/engine/tfjs-internals.ts.
  */
 import type { tfl } from '../engine/tf.js';
+import { isDropoutLayer, setDropoutSeed } from '../engine/tfjs-internals.js';
 
-type Layer = { getClassName(): string; layers?: Layer[]; seed?: number };
+type Layer = tfl.layers.Layer;
 
 /** The Dropout layers of a model, nested models included, each once, in a fixed order. */
 export function dropoutLayers(model: tfl.LayersModel): Layer[] {
@@ -17,10 +19,11 @@ export function dropoutLayers(model: tfl.LayersModel): Layer[] {
   const visit = (layer: Layer) => {
     if (seen.has(layer)) return;
     seen.add(layer);
-    if (layer.getClassName() === 'Dropout' || layer.getClassName() === 'SpatialDropout1D') found.push(layer);
-    for (const inner of layer.layers ?? []) visit(inner);
+    if (isDropoutLayer(layer)) found.push(layer);
+    // A nested model (a LayersModel is a Layer) lists its own layers.
+    for (const inner of (layer as { layers?: Layer[] }).layers ?? []) visit(inner);
   };
-  visit(model as unknown as Layer);
+  visit(model);
   return found;
 }
 
@@ -36,7 +39,5 @@ export function dropoutSeed(runSeed: number, step: number, layer: number): numbe
 }
 
 export function reseedDropout(layers: Layer[], runSeed: number, step: number): void {
-  layers.forEach((layer, i) => {
-    layer.seed = dropoutSeed(runSeed, step, i);
-  });
+  layers.forEach((layer, i) => setDropoutSeed(layer, dropoutSeed(runSeed, step, i)));
 }

@@ -5,8 +5,9 @@
  * (1e-4 relative) on seeded random inputs: products with all transpose combinations, batches and
  * broadcasts, odd sizes that are not multiples of the blocking (6x16 tiles, 144/256 blocks), 1 x N and
  * N x 1; fused bias + activations; convolutions with strides, paddings, dilations and their two
- * gradients. Adam's fused update equals tfjs's bit for bit, and a small tfjs-layers model trained 5
- * steps ends with the same weights with native kernels on and off. No tensors or wasm buffers leak.
+ * gradients. Adam's fused update (mtljs's FusedAdamOptimizer) equals tfjs's bit for bit, and a small
+ * tfjs-layers model trained 5 steps ends with the same weights with native kernels on and off. No
+ * tensors or wasm buffers leak.
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -16,7 +17,7 @@ import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src/engine/backend.js';
 import { tf, tfl } from '../../src/engine/tf.js';
 import {
-  loadNativeAddon, nativeAddon, nativeKernelCalls, nativeKernelOptions, nativeStatus, registerNativeKernels, setNativeKernelsEnabled,
+  fusedAdam, loadNativeAddon, nativeAddon, nativeKernelCalls, nativeKernelOptions, nativeStatus, registerNativeKernels, setNativeKernelsEnabled,
 } from '../../src/engine/native/index.js';
 import { buildNative, nativeTargetPath } from '../../src/engine/native/build.js';
 
@@ -426,7 +427,7 @@ describe('native Adam', () => {
     const vars = tf.tidy(() => [tf.variable(randn([37, 11], 1)), tf.variable(randn([300], 2)), tf.variable(randn([4, 5, 6], 3))]);
     const clone = keepClone ? tf.clone(vars[0]) : null;
     const cloneBefore = clone?.dataSync().slice();
-    const opt = tf.train.adam(0.01);
+    const opt = fusedAdam(0.01);
     for (let s = 0; s < steps; s++) {
       opt.minimize(() => tf.addN(vars.map((v, i) => tf.sum(tf.mul(tf.sin(tf.mul(v, i + 1)), tf.cos(v))))) as tf.Scalar);
     }
@@ -466,7 +467,7 @@ describe('a small tfjs-layers model', () => {
     h = tfl.layers.dense({ units: 32, activation: 'relu', kernelInitializer: init(3) }).apply(h) as tfl.SymbolicTensor;
     const out = tfl.layers.dense({ units: 5, activation: 'softmax', kernelInitializer: init(4) }).apply(h) as tfl.SymbolicTensor;
     const model = tfl.model({ inputs: input, outputs: out });
-    model.compile({ optimizer: tf.train.adam(0.01), loss: 'categoricalCrossentropy' });
+    model.compile({ optimizer: fusedAdam(0.01), loss: 'categoricalCrossentropy' });
     return model;
   }
 

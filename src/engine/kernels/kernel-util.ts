@@ -4,13 +4,9 @@
  * filter gradient as a correlation with dy (which runs on the wasm backend's fast conv kernels).
  */
 import { tf } from '../tf.js';
+import { tensorFromTensorInfo } from '../tfjs-internals.js';
 
 type Conv2DInfo = tf.backend_util.Conv2DInfo;
-
-/** Minimal view of a backend that can add a reference to a data id (every tfjs backend can). */
-interface RefCountingBackend {
-  incRef(dataId: object): void;
-}
 
 /**
  * Kernel inputs are normally the op's Tensors: use them as they are. A raw TensorInfo (a backend
@@ -20,8 +16,8 @@ interface RefCountingBackend {
 export function asTensor(info: tf.TensorInfo | undefined, backend: unknown, name: string): tf.Tensor {
   if (info == null) throw new Error(`kernel input "${name}" is missing`);
   if (info instanceof tf.Tensor) return info;
-  (backend as RefCountingBackend).incRef(info.dataId);
-  return tf.engine().makeTensorFromTensorInfo(info);
+  (backend as tf.KernelBackend).incRef(info.dataId);
+  return tensorFromTensorInfo(info);
 }
 
 export type PadAttr = 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;

@@ -13,16 +13,12 @@
  * -Infinity passes no gradient. Contributions of overlapping windows (filter > stride) are summed in
  * float64 in the cpu backend's order and rounded once, so results are bitwise equal to cpu's.
  * (The built-in is not: it gives a window's gradient to its first position when the maximum is
- * negative, and to the LAST of tied maxima.) Non-float32 inputs go to the built-in kernel.
+ * negative, and to the LAST of tied maxima.) Non-float32 inputs go to the built-in kernel. The wasm
+ * heap (BackendWasm's makeOutput / typedArrayFromHeap) is reached through src/engine/tfjs-internals.ts.
  */
 import { tf } from '../tf.js';
+import { wasmBackend } from '../tfjs-internals.js';
 import type { PadAttr, Pair, RoundingAttr } from './kernel-util.js';
-
-/** The parts of the wasm backend (BackendWasm) this kernel uses. */
-interface WasmHeapBackend {
-  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
-  typedArrayFromHeap(info: tf.TensorInfo): tf.TypedArray;
-}
 
 export function makeMaxPoolGradKernel(original?: tf.KernelFunc): tf.KernelFunc {
   return (args) => {
@@ -42,7 +38,7 @@ export function makeMaxPoolGradKernel(original?: tf.KernelFunc): tf.KernelFunc {
       a.pad as PadAttr,
       a.dimRoundingMode as RoundingAttr,
     );
-    const be = backend as WasmHeapBackend;
+    const be = wasmBackend(backend);
     const out = be.makeOutput(input.shape.slice(), 'float32');
     // Views are taken after the allocation, which may grow (and so replace) the heap's buffer.
     const x = be.typedArrayFromHeap(input) as Float32Array;

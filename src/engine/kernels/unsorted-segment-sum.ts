@@ -7,10 +7,6 @@
  */
 import { tf } from '../tf.js';
 
-interface ReadableBackend {
-  readSync(dataId: object): unknown;
-}
-
 export const unsortedSegmentSumKernel: tf.KernelFunc = ({ inputs, backend, attrs }) => {
   const x = inputs.x;
   const ids = inputs.segmentIds;
@@ -24,7 +20,7 @@ export const unsortedSegmentSumKernel: tf.KernelFunc = ({ inputs, backend, attrs
   }
   const innerShape = x.shape.slice(idRank);
   const inner = innerShape.reduce((p, d) => p * d, 1);
-  const rb = backend as ReadableBackend;
+  const rb = backend as tf.KernelBackend;
   const xs = rb.readSync(x.dataId) as Float32Array | Int32Array | Uint8Array;
   const is = rb.readSync(ids.dataId) as Int32Array | Float32Array;
   const dtype = x.dtype === 'float32' ? 'float32' : 'int32';

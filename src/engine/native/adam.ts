@@ -1,60 +1,42 @@
 /**
  * Fused Adam for the wasm backend: tfjs's AdamOptimizer.applyGradients runs ~12 kernels per variable
  * (mul, add, square, div, sqrt, ... and three assigns), each a pass over the parameter. With the
- * native addon loaded this replaces them by one pass (`adamUpdate`) that updates the parameter and
- * both moments in place on the wasm heap, with the same float32 operations in the same order, so the
- * results equal tfjs's bit for bit.
+ * native addon loaded, FusedAdamOptimizer replaces them by one pass (`adamUpdate`) that updates the
+ * parameter and both moments in place on the wasm heap, with the same float32 operations in the same
+ * order, so the results equal tfjs's bit for bit.
  *
- * Installed by patching `tf.AdamOptimizer.prototype.applyGradients` (the class tf.train.adam and
- * tfjs-layers' 'adam' construct). The original runs whenever the backend is not wasm or the native
- * kernels are switched off; per variable, tfjs's own op sequence runs when a tensor is not float32 or
- * not on the wasm heap, or when the parameter's or a moment's buffer is shared with another tensor
- * (refCount > 1: e.g. a clone taken earlier), which an in-place update would change too.
+ * It is mtljs's own class, a subclass of tf.AdamOptimizer that src/train/optimizer.ts creates for the
+ * trainer; tfjs's classes are left untouched (this used to be a patch of
+ * `tf.AdamOptimizer.prototype.applyGradients`, which made every Adam in the process, a user's own
+ * `tf.train.adam` included, silently run this kernel). Being a tf.AdamOptimizer, it keeps tfjs's state
+ * layout, so getWeights/setWeights, serialisation (class name 'Adam'), dispose and checkpoints are
+ * tfjs's own and unchanged.
+ *
+ * tfjs's own applyGradients (super) runs whenever the backend is not wasm or the native kernels are
+ * not loaded or switched off (`setNativeKernelsEnabled(false)`), decided at each step; per variable,
+ * tfjs's own op sequence runs when a tensor is not float32 or not on the wasm heap, or when the
+ * parameter's or a moment's buffer is shared with another tensor (refCount > 1: e.g. a clone taken
+ * earlier), which an in-place update would change too. Adam's private state and the wasm heap are
+ * reached through src/engine/tfjs-internals.ts.
  */
 import { tf } from '../tf.js';
+import {
+  adamInternals, registeredVariable, wasmBackend, wasmHeapOffsetOrNull, type AdamInternals, type WasmBackendInternals,
+} from '../tfjs-internals.js';
 import type { NativeAddon } from './build.js';
-import type { WasmBackendLike } from './register.js';
+import { countNativeCall, nativeAddon, nativeKernelsEnabled } from './state.js';
 
-const PATCHED = Symbol.for('mtljs.nativeAdam');
-
-/** tfjs-core's NamedTensor (not re-exported at the top level). */
-interface NamedTensor {
-  name: string;
-  tensor: tf.Tensor;
-}
-
-interface AdamInternals {
-  learningRate: number;
-  beta1: number;
-  beta2: number;
-  epsilon: number;
-  accBeta1: tf.Variable;
-  accBeta2: tf.Variable;
-  accumulatedFirstMoment: Array<{ originalName: string; variable: tf.Variable } | undefined>;
-  accumulatedSecondMoment: Array<{ originalName: string; variable: tf.Variable } | undefined>;
-  incrementIterations(): void;
-}
-
-type ApplyGradients = (this: tf.AdamOptimizer, variableGradients: tf.NamedTensorMap | NamedTensor[]) => void;
-
-interface PatchState {
-  original: ApplyGradients;
-  addon: NativeAddon;
-  isEnabled: () => boolean;
-  count: (name: string) => void;
-}
-
-type PatchedProto = { applyGradients: ApplyGradients; [PATCHED]?: PatchState };
+type VariableGradients = Parameters<tf.AdamOptimizer['applyGradients']>[0];
 
 /** Offset of t's data on the wasm heap when t is float32 and there, else null. */
-function offsetOf(backend: WasmBackendLike, t: tf.Tensor): number | null {
+function offsetOf(backend: WasmBackendInternals, t: tf.Tensor): number | null {
   if (t.dtype !== 'float32') return null;
-  const d = backend.dataIdMap.get(t.dataId);
-  return d == null ? null : d.memoryOffset;
+  return wasmHeapOffsetOrNull(backend, t);
 }
 
-function nativeApply(opt: AdamInternals, variableGradients: tf.NamedTensorMap | NamedTensor[], addon: NativeAddon, count: (name: string) => void): void {
-  const backend = tf.backend() as unknown as WasmBackendLike;
+/** One Adam step of every variable (tfjs's applyGradients, with the fused update where it applies); not the iteration count. */
+function fusedApply(opt: AdamInternals, variableGradients: VariableGradients, addon: NativeAddon): void {
+  const backend = wasmBackend(tf.backend());
   const varNames = Array.isArray(variableGradients) ? variableGradients.map((v) => v.name) : Object.keys(variableGradients);
   const b1 = opt.beta1;
   const b2 = opt.beta2;
@@ -64,7 +46,7 @@ function nativeApply(opt: AdamInternals, variableGradients: tf.NamedTensorMap | 
     const omab1 = oneMinusAccBeta1.dataSync()[0];
     const omab2 = oneMinusAccBeta2.dataSync()[0];
     varNames.forEach((name, i) => {
-      const value = tf.engine().registeredVariables[name];
+      const value = registeredVariable(name);
       const trainable = false;
       if (opt.accumulatedFirstMoment[i] == null) {
         opt.accumulatedFirstMoment[i] = { originalName: `${name}/m`, variable: tf.tidy(() => tf.zerosLike(value).variable(trainable)) };
@@ -83,7 +65,7 @@ function nativeApply(opt: AdamInternals, variableGradients: tf.NamedTensorMap | 
       const vOff = offsetOf(backend, secondMoment);
       const exclusive = [value, firstMoment, secondMoment].every((t) => backend.refCount(t.dataId) === 1);
       if (pOff != null && gOff != null && mOff != null && vOff != null && exclusive && gradient.size === value.size) {
-        count('adamUpdate');
+        countNativeCall('adamUpdate');
         addon.adamUpdate(backend.wasm.HEAPU8, pOff, gOff, mOff, vOff, value.size, b1, 1 - b1, b2, 1 - b2, omab1, omab2, opt.epsilon, -opt.learningRate);
         return;
       }
@@ -100,32 +82,34 @@ function nativeApply(opt: AdamInternals, variableGradients: tf.NamedTensorMap | 
     opt.accBeta1.assign(tf.mul(opt.accBeta1, b1));
     opt.accBeta2.assign(tf.mul(opt.accBeta2, b2));
   });
-  opt.incrementIterations();
 }
 
-/** Patches AdamOptimizer once; later calls only swap the addon and the switch. */
-export function installNativeAdam(addon: NativeAddon, isEnabled: () => boolean, count: (name: string) => void = () => {}): void {
-  const proto = tf.AdamOptimizer.prototype as unknown as PatchedProto;
-  const state = proto[PATCHED];
-  if (state) {
-    state.addon = addon;
-    state.isEnabled = isEnabled;
-    state.count = count;
-    return;
+/**
+ * tf.AdamOptimizer with the native fused update on the wasm backend. Same constructor as
+ * tf.AdamOptimizer, defaults as tf.train.adam (β₁ 0.9, β₂ 0.999, ε the backend's epsilon).
+ */
+export class FusedAdamOptimizer extends tf.AdamOptimizer {
+  constructor(learningRate: number, beta1 = 0.9, beta2 = 0.999, epsilon?: number) {
+    super(learningRate, beta1, beta2, epsilon);
   }
-  const patch: PatchState = { original: proto.applyGradients, addon, isEnabled, count };
-  proto[PATCHED] = patch;
-  proto.applyGradients = function (this: tf.AdamOptimizer, variableGradients: tf.NamedTensorMap | NamedTensor[]) {
-    if (!patch.isEnabled() || tf.getBackend() !== 'wasm') return patch.original.call(this, variableGradients);
-    nativeApply(this as unknown as AdamInternals, variableGradients, patch.addon, patch.count);
-  };
+
+  /** Whether the next step would take the native path (addon loaded, switched on, wasm backend). */
+  static nativeActive(): boolean {
+    return nativeKernelsEnabled() && tf.getBackend() === 'wasm';
+  }
+
+  override applyGradients(variableGradients: VariableGradients): void {
+    const addon = nativeAddon();
+    if (addon == null || !FusedAdamOptimizer.nativeActive()) {
+      super.applyGradients(variableGradients);
+      return;
+    }
+    fusedApply(adamInternals(this), variableGradients, addon);
+    this.incrementIterations();
+  }
 }
 
-/** Puts tfjs's own applyGradients back (for tests). */
-export function uninstallNativeAdam(): void {
-  const proto = tf.AdamOptimizer.prototype as unknown as PatchedProto;
-  const state = proto[PATCHED];
-  if (!state) return;
-  proto.applyGradients = state.original;
-  delete proto[PATCHED];
+/** A FusedAdamOptimizer, with tf.train.adam's signature and defaults. */
+export function fusedAdam(learningRate = 0.001, beta1 = 0.9, beta2 = 0.999, epsilon?: number): FusedAdamOptimizer {
+  return new FusedAdamOptimizer(learningRate, beta1, beta2, epsilon);
 }

@@ -5,25 +5,19 @@
  * let the addon compute in place on that heap, at the tensors' byte offsets. The kernel registered
  * before (wasm's own, or mtljs's wasm replacements) stays the fallback for what the addon does not
  * cover (other dtypes, NCHW, PReLU, tiny products) and whenever the native
- * kernels are switched off (`setNativeKernelsEnabled(false)`). Also installs the fused Adam update
- * (src/engine/native/adam.ts).
+ * kernels are switched off (`setNativeKernelsEnabled(false)`). The fused Adam update is not installed
+ * here: it is an optimizer class of its own (src/engine/native/adam.ts), which the trainer creates; the
+ * addon, the switch and the call counters both use live in state.ts. The wasm backend's heap is reached
+ * through src/engine/tfjs-internals.ts.
  *
  * `registerNativeKernels()` returns false (changing nothing) when MTL_NATIVE=0, when the addon cannot
  * be built or loaded, or when the wasm backend's kernels are not registered yet (call it after
  * `initBackend`). Threads: MTL_NATIVE_THREADS (default: one per available CPU, at most 8).
  */
 import { tf } from '../tf.js';
-import { installNativeAdam } from './adam.js';
+import { wasmBackend, wasmHeapOffset as heapOffset } from '../tfjs-internals.js';
 import { loadNativeAddon, type NativeAddon } from './build.js';
-
-/** The parts of tfjs-backend-wasm's BackendWasm the kernels use. */
-export interface WasmBackendLike {
-  wasm: { HEAPU8: Uint8Array };
-  dataIdMap: { get(dataId: object): { memoryOffset: number; refCount: number } | undefined };
-  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
-  disposeData(dataId: object, force?: boolean): boolean;
-  refCount(dataId: object): number;
-}
+import { countNativeCall as count, nativeKernelsEnabled, setNativeAddon } from './state.js';
 
 const NATIVE = Symbol.for('mtljs.nativeKernel');
 type MarkedKernel = tf.KernelFunc & { [NATIVE]?: string };
@@ -37,36 +31,6 @@ export const nativeKernelOptions = {
    */
   minMacs: 256,
 };
-
-let enabled = true;
-let addonRef: NativeAddon | null = null;
-
-/** Native calls per kernel name since start (tests use it to see that the native path ran). */
-export const nativeKernelCalls: Record<string, number> = {};
-const count = (name: string) => {
-  nativeKernelCalls[name] = (nativeKernelCalls[name] ?? 0) + 1;
-};
-
-/** Switches the registered native kernels on or off (off: every call goes to the previous kernel). */
-export function setNativeKernelsEnabled(on: boolean): void {
-  enabled = on;
-}
-
-export function nativeKernelsEnabled(): boolean {
-  return enabled && addonRef != null;
-}
-
-/** The loaded addon once registerNativeKernels succeeded (null before). */
-export function nativeAddon(): NativeAddon | null {
-  return addonRef;
-}
-
-/** Byte offset of a tensor's data on the wasm heap. */
-export function heapOffset(backend: WasmBackendLike, t: tf.TensorInfo): number {
-  const d = backend.dataIdMap.get(t.dataId);
-  if (d == null) throw new Error('tensor data is not on the wasm backend');
-  return d.memoryOffset;
-}
 
 const size = (shape: readonly number[]) => shape.reduce((p, d) => p * d, 1);
 
@@ -162,7 +126,7 @@ function biasLength(bias: tf.TensorInfo | undefined, channels: number): number |
 
 function makeMatMul(addon: NativeAddon, original: tf.KernelFunc, fused: boolean): tf.KernelFunc {
   return (args) => {
-    if (!enabled) return original(args);
+    if (!nativeKernelsEnabled()) return original(args);
     const inputs = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo; bias?: tf.TensorInfo; preluActivationWeights?: tf.TensorInfo };
     const attrs = (args.attrs ?? {}) as { transposeA?: boolean; transposeB?: boolean; activation?: string; leakyreluAlpha?: number };
     const ta = attrs.transposeA === true;
@@ -177,7 +141,7 @@ function makeMatMul(addon: NativeAddon, original: tf.KernelFunc, fused: boolean)
       if (act < 0 || bl == null || inputs.preluActivationWeights != null) return original(args);
       biasLen = bl;
     }
-    const backend = args.backend as WasmBackendLike;
+    const backend = wasmBackend(args.backend);
     const out = backend.makeOutput(plan.outShape, 'float32');
     count(fused ? '_FusedMatMul' : 'BatchMatMul');
     // Read the heap after allocating: a grown wasm memory replaces the buffer.
@@ -239,7 +203,7 @@ const convMacs = (ci: tf.backend_util.Conv2DInfo, oh = ci.outHeight, ow = ci.out
 
 function makeConv2D(addon: NativeAddon, original: tf.KernelFunc, fused: boolean): tf.KernelFunc {
   return (args) => {
-    if (!enabled) return original(args);
+    if (!nativeKernelsEnabled()) return original(args);
     const { x, filter, bias, preluActivationWeights } = args.inputs as Record<string, tf.TensorInfo | undefined>;
     const a = (args.attrs ?? {}) as unknown as ConvAttrs;
     if (x == null || filter == null || x.dtype !== 'float32' || filter.dtype !== 'float32') return original(args);
@@ -253,7 +217,7 @@ function makeConv2D(addon: NativeAddon, original: tf.KernelFunc, fused: boolean)
       if (act < 0 || bl == null || preluActivationWeights != null) return original(args);
       biasLen = bl;
     }
-    const backend = args.backend as WasmBackendLike;
+    const backend = wasmBackend(args.backend);
     const out = backend.makeOutput(ci.outShape as number[], 'float32');
     count(fused ? 'FusedConv2D' : 'Conv2D');
     addon.conv2d(
@@ -266,7 +230,7 @@ function makeConv2D(addon: NativeAddon, original: tf.KernelFunc, fused: boolean)
 
 function makeConv2DBackpropInput(addon: NativeAddon, original: tf.KernelFunc): tf.KernelFunc {
   return (args) => {
-    if (!enabled) return original(args);
+    if (!nativeKernelsEnabled()) return original(args);
     const { dy, filter } = args.inputs as Record<string, tf.TensorInfo | undefined>;
     const a = (args.attrs ?? {}) as unknown as ConvAttrs;
     if (dy == null || filter == null || dy.dtype !== 'float32' || filter.dtype !== 'float32' || a.inputShape == null) return original(args);
@@ -274,7 +238,7 @@ function makeConv2DBackpropInput(addon: NativeAddon, original: tf.KernelFunc): t
     // dy's own size (tfjs's gradient does not pass the forward's rounding mode on).
     if (ci == null || dy.shape.length !== 4 || dy.shape[0] !== ci.batchSize || dy.shape[3] !== ci.outChannels) return original(args);
     if (convMacs(ci, dy.shape[1], dy.shape[2]) < nativeKernelOptions.minMacs || size(ci.inShape) === 0) return original(args);
-    const backend = args.backend as WasmBackendLike;
+    const backend = wasmBackend(args.backend);
     const out = backend.makeOutput(ci.inShape as number[], 'float32');
     count('Conv2DBackpropInput');
     addon.conv2dBackpropInput(
@@ -286,14 +250,14 @@ function makeConv2DBackpropInput(addon: NativeAddon, original: tf.KernelFunc): t
 
 function makeConv2DBackpropFilter(addon: NativeAddon, original: tf.KernelFunc): tf.KernelFunc {
   return (args) => {
-    if (!enabled) return original(args);
+    if (!nativeKernelsEnabled()) return original(args);
     const { x, dy } = args.inputs as Record<string, tf.TensorInfo | undefined>;
     const a = (args.attrs ?? {}) as unknown as ConvAttrs;
     if (x == null || dy == null || x.dtype !== 'float32' || dy.dtype !== 'float32' || a.filterShape == null) return original(args);
     const ci = convInfoOf(x.shape, a.filterShape, a, a.dilations ?? 1);
     if (ci == null || dy.shape.length !== 4 || dy.shape[0] !== ci.batchSize || dy.shape[3] !== ci.outChannels) return original(args);
     if (convMacs(ci, dy.shape[1], dy.shape[2]) < nativeKernelOptions.minMacs || size(a.filterShape) === 0) return original(args);
-    const backend = args.backend as WasmBackendLike;
+    const backend = wasmBackend(args.backend);
     const out = backend.makeOutput([...a.filterShape], 'float32');
     count('Conv2DBackpropFilter');
     addon.conv2dBackpropFilter(
@@ -333,7 +297,7 @@ export function registerNativeKernels(options: { log?: (msg: string) => void } =
   if (tf.getKernel('BatchMatMul', 'wasm') == null) return false; // wasm not imported yet
   const addon = loadNativeAddon({ log: options.log });
   if (addon == null) return false;
-  addonRef = addon;
+  setNativeAddon(addon);
   for (const [name, make] of KERNELS) {
     const cfg = tf.getKernel(name, 'wasm');
     if (cfg == null || (cfg.kernelFunc as MarkedKernel)[NATIVE] === name) continue;
@@ -345,6 +309,5 @@ export function registerNativeKernels(options: { log?: (msg: string) => void } =
     // Keep the previous config's setupFunc/disposeFunc: wasm's own binds its C entry points there.
     tf.registerKernel({ ...cfg, kernelFunc: kernel });
   }
-  installNativeAdam(addon, () => enabled, count);
   return true;
 }
