@@ -8,9 +8,16 @@
  * The state is re-read from the folder's files every `pollMs` (the trainer writes history.jsonl
  * atomically after each epoch), so the same server follows a run of this process, of another process,
  * or a finished run.
+ *
+ * Like the inference server it is hardened by src/serve/security.ts: header/request/idle timeouts (a
+ * slow client is cut off; the event stream's 15 s heartbeat keeps live pages under the idle limit), a
+ * Host-header check when bound to a loopback address (a DNS-rebinding page cannot read a local run), and
+ * no echo of long client strings. The state it serves names the run folder relative to the working
+ * directory (./state.ts), never by its absolute path.
  */
 import type { ServerResponse } from 'node:http';
 import Fastify, { type FastifyInstance } from 'fastify';
+import { addHostCheck, clip, frameworkErrors, timeoutOptions } from '../serve/security.js';
 import { renderDashboardPage } from './page.js';
 import { readRunState, type DashboardState, type RunStatus } from './state.js';
 
@@ -48,7 +55,8 @@ export function createDashboardServer(runDir: string, options: DashboardServerOp
   let message: string | undefined;
   let current = readRunState(runDir, status, message);
   const clients = new Set<ServerResponse>();
-  const app = Fastify({ logger: false, forceCloseConnections: true });
+  const app = Fastify({ logger: false, forceCloseConnections: true, frameworkErrors, ...timeoutOptions() });
+  addHostCheck(app);
 
   const broadcast = (name: string, data: unknown): void => {
     const chunk = event(name, data);
@@ -69,10 +77,10 @@ export function createDashboardServer(runDir: string, options: DashboardServerOp
   heartbeat.unref();
 
   app.setErrorHandler((err: Error & { statusCode?: number }, _req, reply) => {
-    void reply.status(err.statusCode && err.statusCode < 600 ? err.statusCode : 500).send({ error: err.message });
+    void reply.status(err.statusCode && err.statusCode < 600 ? err.statusCode : 500).send({ error: clip(err.message, 300) });
   });
   app.setNotFoundHandler((req, reply) => {
-    void reply.status(404).send({ error: `no route ${req.method} ${req.url}` });
+    void reply.status(404).send({ error: `no route ${req.method} ${clip(req.url)}` });
   });
 
   app.get('/', async (_req, reply) => reply.type('text/html; charset=utf-8').header('cache-control', 'no-cache').send(renderDashboardPage(current, { live: true })));

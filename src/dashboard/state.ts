@@ -4,6 +4,10 @@
  * {epoch, seconds, weights, train: {task: {loss}}, val: {task: {loss, metrics}}, best?, gradCosine?}),
  * and report.json (test metrics, Δm%) once the run has finished. Partial or missing files read as empty:
  * the folder may be written while it is read.
+ *
+ * Paths in the state (the run folder, and the working directory inside a failure message) are shown
+ * relative to the working directory: the page is shared as a file (`mtl report`) and served over HTTP,
+ * and neither should disclose where the user keeps their files.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -26,6 +30,7 @@ export type RunStatus = 'running' | 'finished' | 'failed' | 'incomplete';
 
 export interface DashboardState {
   name: string;
+  /** The run folder, relative to the working directory ('.' for the working directory itself). */
   runDir: string;
   status: RunStatus;
   /** Why the run failed (status 'failed'). */
@@ -41,6 +46,17 @@ export interface DashboardState {
   stl: Record<string, HistoryRecord[]>;
   report: Report | null;
   updatedAt: string;
+}
+
+/** `p` relative to the working directory ('.' for the directory itself). */
+export function displayPath(p: string): string {
+  return path.relative(process.cwd(), path.resolve(p)) || '.';
+}
+
+/** A message with the working directory's absolute path taken out of the paths it names. */
+export function relativeMessage(message: string): string {
+  const cwd = process.cwd();
+  return cwd === path.sep ? message : message.split(cwd + path.sep).join('').split(cwd).join('.');
 }
 
 function readJson<T>(file: string): T | null {
@@ -106,9 +122,9 @@ export function readRunState(runDir: string, status?: RunStatus, message?: strin
   }
   return {
     name: config?.name ?? path.basename(path.resolve(runDir)),
-    runDir: path.resolve(runDir),
+    runDir: displayPath(runDir),
     status: status ?? (report ? 'finished' : 'incomplete'),
-    ...(message ? { message } : {}),
+    ...(message ? { message: relativeMessage(message) } : {}),
     config: {
       epochs: config?.train?.epochs,
       architecture: config?.model?.architecture,

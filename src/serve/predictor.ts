@@ -5,24 +5,60 @@
  * and encoded with the training vocabulary), the model runs once per request and every task's outputs
  * are formatted by src/browser/format.ts. Uses only model.json + weights.bin + manifest.json (+ text.json):
  * never the trainer.
+ *
+ * What a client sends is checked before the model sees it, and nothing wrong comes back as a 200: keys
+ * and values are typed, every encoded input must be finite in float32 (a JSON 1e300 is finite for
+ * JavaScript but standardises to Infinity: 400 naming the row and column), an output that still is not
+ * finite is a 400 naming the row and task (never a null in the answer), and any string of the client
+ * echoed in an error or warning is clipped to 100 characters (./security.ts clip). A model folder that is
+ * wrong (src/models/saved.ts checks; text.json here) fails the load with one ModelFileError.
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { encodeRows, isMissing } from '../data/preprocess.js';
+import { encodeRows, featureNames, isMissing } from '../data/preprocess.js';
 import type { PreprocessingState, RawRecord } from '../data/types.js';
 import { tf } from '../engine/tf.js';
+import { ModelFileError } from '../models/errors.js';
+import { confinedFile } from '../models/io.js';
 import { loadSavedModel, type SavedModel } from '../models/saved.js';
 import type { Manifest } from '../models/manifest.js';
 import { formatRows, outputNames, taskUnits, type TaskAnswer } from '../browser/format.js';
 import '../models/text/layers.js'; // registers the custom layers of text models before loading one
-import { encodeTexts, loadTextState, TEXT_STATE_FILE, type TextState } from '../data/text/state.js';
+import { encodeTexts, parseTextState, TEXT_STATE_FILE, type TextState } from '../data/text/state.js';
+import { clip, HttpError } from './security.js';
 
 /** An error in the request: the server answers it with this status and {error: message}. */
-export class RequestError extends Error {
-  constructor(readonly statusCode: number, message: string) {
-    super(message);
+export class RequestError extends HttpError {
+  constructor(statusCode: number, message: string) {
+    super(statusCode, message);
     this.name = 'RequestError';
   }
+}
+
+/** text.json of a model folder (confined to it, like the other files), or a ModelFileError. */
+function readTextState(modelDir: string): TextState {
+  const file = confinedFile(modelDir, TEXT_STATE_FILE);
+  const where = path.join(modelDir, TEXT_STATE_FILE);
+  let json: unknown;
+  try {
+    json = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new ModelFileError(`not valid JSON (${clip((e as Error).message)})`, where);
+  }
+  try {
+    return parseTextState(json, where);
+  } catch (e) {
+    throw new ModelFileError(clip((e as Error).message.replace(`${where}: `, ''), 300), where);
+  }
+}
+
+/** The first value of `x` that is not finite, or -1. */
+function firstNonFinite(x: ArrayLike<number>): number {
+  for (let i = 0; i < x.length; i++) {
+    const v = x[i]!;
+    if (v - v !== 0) return i;
+  }
+  return -1;
 }
 
 /** A run folder (its model/) or a model folder itself. */
@@ -63,22 +99,28 @@ export class Predictor {
 
   private constructor(saved: SavedModel, modelDir: string, readonly limits: PredictorLimits) {
     this.saved = saved;
-    this.text = fs.existsSync(path.join(modelDir, TEXT_STATE_FILE)) ? loadTextState(modelDir) : null;
+    this.text = fs.existsSync(path.join(modelDir, TEXT_STATE_FILE)) ? readTextState(modelDir) : null;
     if (this.text && saved.manifest.inputShape.join(',') !== String(this.text.maxLength)) {
-      throw new Error(`${modelDir}: the model reads [${saved.manifest.inputShape}] but ${TEXT_STATE_FILE} says L = ${this.text.maxLength}`);
+      throw new ModelFileError(`the model reads [${saved.manifest.inputShape}] but ${TEXT_STATE_FILE} says L = ${this.text.maxLength}`, modelDir);
     }
     this.manifest = saved.manifest;
     this.modelDir = modelDir;
     this.inputSize = saved.manifest.inputShape.reduce((a, b) => a * b, 1);
     const pre = saved.manifest.preprocessing;
     if (pre && pre.inputSize !== this.inputSize) {
-      throw new Error(`manifest: preprocessing makes ${pre.inputSize} inputs but inputShape is [${saved.manifest.inputShape.join(', ')}]`);
+      throw new ModelFileError(`manifest.json: preprocessing makes ${pre.inputSize} inputs but inputShape is [${saved.manifest.inputShape.join(', ')}]`, modelDir);
     }
   }
 
   static async load(dir: string, limits: PredictorLimits): Promise<Predictor> {
     const modelDir = resolveModelDir(dir);
-    return new Predictor(await loadSavedModel(modelDir), modelDir, limits);
+    const saved = await loadSavedModel(modelDir);
+    try {
+      return new Predictor(saved, modelDir, limits);
+    } catch (e) {
+      saved.model.dispose();
+      throw e;
+    }
   }
 
   get taskNames(): string[] {
@@ -136,7 +178,7 @@ export class Predictor {
     const extra = Object.keys(b).filter((k) => !keys.includes(k));
     if (extra.length) {
       const hint = !this.text && extra.some((k) => k === 'texts' || k === 'text') ? ' (this model does not read raw text: it has no text.json)' : '';
-      throw new RequestError(400, `unknown field(s) ${extra.map((k) => `'${k}'`).join(', ')}${hint}: send one of ${keys.map((k) => `"${k}"`).join(', ')}`);
+      throw new RequestError(400, `unknown field(s) ${extra.slice(0, 5).map((k) => `'${clip(k)}'`).join(', ')}${extra.length > 5 ? ` (and ${extra.length - 5} more)` : ''}${hint}: send one of ${keys.map((k) => `"${k}"`).join(', ')}`);
     }
     if (given.length !== 1) throw new RequestError(400, `send exactly one of ${shapes}`);
     const key = given[0]!;
@@ -157,7 +199,8 @@ export class Predictor {
     const { x, tokens } = encodeTexts(this.text!, texts as string[]);
     const L = this.text!.maxLength;
     const warnings = tokens.flatMap((tk, i) => (tk.length > L ? [`texts[${i}]: ${tk.length} tokens, only the first ${L} are read`] : [])).slice(0, MAX_WARNINGS);
-    return { x, n: texts.length, warnings, tokens: tokens.map((tk) => tk.slice(0, L)) };
+    // The tokens come back as the model read them; a huge "word" is echoed clipped like any client string.
+    return { x, n: texts.length, warnings, tokens: tokens.map((tk) => tk.slice(0, L).map((t) => clip(t))) };
   }
 
   private checkCount(n: number, what: string): void {
@@ -179,13 +222,16 @@ export class Predictor {
       }
       for (const [k, v] of Object.entries(row as Record<string, unknown>)) {
         const f = columns.get(k);
-        if (!f) continue; // encodeRows names unknown columns with the expected ones
+        if (!f) throw new RequestError(400, `record ${r}: unknown column '${clip(k)}' (expected columns: ${pre.features.map((c) => c.column).join(', ')})`);
         if (v !== null && typeof v !== 'string' && typeof v !== 'number') {
-          throw new RequestError(400, `row ${r}: column '${k}': expected ${f.type === 'numeric' ? 'a number' : 'a string'} or null, got ${describe(v)}`);
+          throw new RequestError(400, `row ${r}: column '${clip(k)}': expected ${f.type === 'numeric' ? 'a number' : 'a string'} or null, got ${describe(v)}`);
+        }
+        if (f.type === 'numeric' && typeof v === 'string' && !isMissing(v) && !Number.isFinite(Number(v))) {
+          throw new RequestError(400, `row ${r}: column '${clip(k)}': not a number: '${clip(v)}'`);
         }
         if (f.type === 'categorical' && !isMissing(v) && warnings.length < MAX_WARNINGS) {
           const key = typeof v === 'number' ? String(v) : v!.trim();
-          if (!f.categories.includes(key)) warnings.push(`row ${r}: column '${k}': category '${key}' was not seen in training (encoded as all zeros)`);
+          if (!f.categories.includes(key)) warnings.push(`row ${r}: column '${clip(k)}': category '${clip(key)}' was not seen in training (encoded as all zeros)`);
         }
       }
     });
@@ -194,6 +240,13 @@ export class Predictor {
       x = encodeRows(pre, rows as RawRecord[]);
     } catch (e) {
       throw new RequestError(400, (e as Error).message);
+    }
+    const bad = firstNonFinite(x);
+    if (bad >= 0) {
+      const r = Math.floor(bad / pre.inputSize);
+      const name = featureNames(pre)[bad % pre.inputSize]!;
+      const v = (rows[r] as Record<string, unknown>)[name];
+      throw new RequestError(400, `row ${r}: column '${clip(name)}': ${clip(String(v))} is out of range: it standardises to ${x[bad]} in float32; send a finite number of a sensible size`);
     }
     return { x, n: rows.length, warnings };
   }
@@ -207,6 +260,8 @@ export class Predictor {
     inputs.forEach((sample, r) => {
       const flat = flattenSample(sample, shape, size, r);
       x.set(flat, r * size);
+      const bad = firstNonFinite(x.subarray(r * size, (r + 1) * size));
+      if (bad >= 0) throw new RequestError(400, `inputs[${r}]: value ${bad} (${clip(String(flat[bad]))}) is out of the float32 range`);
     });
     return { x, n: inputs.length, warnings: [] };
   }
@@ -231,6 +286,14 @@ export class Predictor {
   answer(enc: Encoded, task?: string): Record<string, TaskAnswer>[] {
     const outputs = this.predict(enc.x, enc.n);
     const tasks = task ? this.manifest.tasks.filter((t) => t.name === task) : this.manifest.tasks;
+    for (const t of tasks) {
+      const values = outputs[t.name]!;
+      const bad = firstNonFinite(values);
+      if (bad >= 0) {
+        const row = Math.floor(bad / (values.length / enc.n));
+        throw new RequestError(400, `row ${row}: task '${t.name}' gives a non-finite output (${values[bad]}): the inputs are far outside what the model was trained on`);
+      }
+    }
     return formatRows(tasks, outputs, enc.n, enc.tokens);
   }
 
