@@ -1,16 +1,12 @@
 /**
  * Dense linear algebra for the aggregators, in float64: products on the P-long gradient rows
- * (dot, norm, the Gramian M = GGᵀ, the combination Gᵀβ) and small T×T routines (Jacobi symmetric
- * eigendecomposition, Gaussian elimination with partial pivoting, a pseudo-inverse least-squares
- * fallback). T is the number of tasks, so the T×T routines are O(T³) and never the bottleneck.
+ * (norm, the Gramian M = GGᵀ, the combination Gᵀβ; dot is src/util/linalg.ts's) and small T×T
+ * routines (symmetric eigendecomposition by src/util/linalg.ts's Jacobi, Gaussian elimination with
+ * partial pivoting, a pseudo-inverse least-squares fallback). T is the number of tasks, so the T×T
+ * routines are O(T³) and never the bottleneck.
  */
+import { dot, jacobiEigen } from '../util/linalg.js';
 import type { GradientRows, Matrix } from './types.js';
-
-export function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let s = 0;
-  for (let k = 0; k < a.length; k++) s += a[k]! * b[k]!;
-  return s;
-}
 
 export function norm(a: ArrayLike<number>): number {
   return Math.sqrt(dot(a, a));
@@ -42,14 +38,14 @@ export function combine(G: GradientRows, beta: readonly number[]): Float32Array 
   return out;
 }
 
-/** (Mv)ᵢ. */
+/** (Mv)ᵢ = Mᵢ·v. */
 export function matVec(M: Matrix, v: readonly number[]): number[] {
-  return M.map((row) => row.reduce((s, m, j) => s + m * v[j]!, 0));
+  return M.map((row) => dot(row, v));
 }
 
 /** vᵀMv. */
 export function quadForm(M: Matrix, v: readonly number[]): number {
-  return matVec(M, v).reduce((s, x, i) => s + x * v[i]!, 0);
+  return dot(matVec(M, v), v);
 }
 
 export function maxDiag(M: Matrix): number {
@@ -57,54 +53,13 @@ export function maxDiag(M: Matrix): number {
 }
 
 /**
- * Symmetric eigendecomposition A = V diag(values) Vᵀ by cyclic Jacobi rotations. `values` are sorted
- * in decreasing order and vectors[i][k] is component i of the k-th (unit) eigenvector.
+ * Symmetric eigendecomposition A = V diag(values) Vᵀ (cyclic Jacobi: src/util/linalg.ts). `values` are
+ * sorted in decreasing order and vectors[i][k] is component i of the k-th (unit) eigenvector.
  */
-export function symEig(A: Matrix, maxSweeps = 100): { values: number[]; vectors: Matrix } {
+export function symEig(A: Matrix): { values: number[]; vectors: Matrix } {
   const n = A.length;
-  const a = A.map((r) => [...r]);
-  const v: Matrix = Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => (i === j ? 1 : 0)));
-  for (let sweep = 0; sweep < maxSweeps; sweep++) {
-    let off = 0;
-    let total = 0;
-    for (let i = 0; i < n; i++) {
-      for (let j = 0; j < n; j++) {
-        if (i === j) total += a[i]![j]! ** 2;
-        else off += a[i]![j]! ** 2;
-      }
-    }
-    if (off <= 1e-32 * (total + off) || off === 0) break;
-    for (let p = 0; p < n - 1; p++) {
-      for (let q = p + 1; q < n; q++) {
-        const apq = a[p]![q]!;
-        if (apq === 0) continue;
-        const theta = (a[q]![q]! - a[p]![p]!) / (2 * apq);
-        const t = (theta >= 0 ? 1 : -1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
-        const c = 1 / Math.sqrt(t * t + 1);
-        const s = t * c;
-        for (let k = 0; k < n; k++) {
-          const akp = a[k]![p]!;
-          const akq = a[k]![q]!;
-          a[k]![p] = c * akp - s * akq;
-          a[k]![q] = s * akp + c * akq;
-        }
-        for (let k = 0; k < n; k++) {
-          const apk = a[p]![k]!;
-          const aqk = a[q]![k]!;
-          a[p]![k] = c * apk - s * aqk;
-          a[q]![k] = s * apk + c * aqk;
-        }
-        for (let k = 0; k < n; k++) {
-          const vkp = v[k]![p]!;
-          const vkq = v[k]![q]!;
-          v[k]![p] = c * vkp - s * vkq;
-          v[k]![q] = s * vkp + c * vkq;
-        }
-      }
-    }
-  }
-  const order = Array.from({ length: n }, (_, i) => i).sort((x, y) => a[y]![y]! - a[x]![x]!);
-  return { values: order.map((k) => a[k]![k]!), vectors: v.map((row) => order.map((k) => row[k]!)) };
+  const { values, vectors } = jacobiEigen(A.flat(), n);
+  return { values: Array.from(values), vectors: Array.from({ length: n }, (_, i) => Array.from(vectors.subarray(i * n, (i + 1) * n))) };
 }
 
 /**

@@ -17,17 +17,21 @@ export function mulberry32(seed: number): () => number {
   };
 }
 
+/** A new array holding `items` in a random order (Fisher–Yates, drawing from `rand`). */
+export function shuffled<T>(items: readonly T[], rand: () => number): T[] {
+  const out = [...items];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(rand() * (i + 1));
+    const t = out[i]!;
+    out[i] = out[j]!;
+    out[j] = t;
+  }
+  return out;
+}
+
 /** A seeded Fisher–Yates permutation of 0..n-1. */
 export function shuffleIndices(n: number, seed: number): number[] {
-  const idx = Array.from({ length: n }, (_, i) => i);
-  const rand = mulberry32(seed);
-  for (let i = n - 1; i > 0; i--) {
-    const j = Math.floor(rand() * (i + 1));
-    const t = idx[i]!;
-    idx[i] = idx[j]!;
-    idx[j] = t;
-  }
-  return idx;
+  return shuffled(Array.from({ length: n }, (_, i) => i), mulberry32(seed));
 }
 
 /**

@@ -1,14 +1,16 @@
 /**
  * Small dense linear algebra in float64 for the linear multi-task methods (src/relations/linear-mtl.ts):
  * row-major matrices, products, Cholesky factorisation and solves, a symmetric eigendecomposition
- * (cyclic Jacobi) and a thin SVD through the eigendecomposition of the
- * smaller Gram matrix (AAᵀ or AᵀA). Sizes here are d × T with d = 28 features and T ≤ a few hundred
- * tasks, so O(min(d,T)³) routines are never the bottleneck.
+ * (cyclic Jacobi, shared with the aggregators: src/util/linalg.ts) and a thin SVD through the
+ * eigendecomposition of the smaller Gram matrix (AAᵀ or AᵀA). Sizes here are d × T with d = 28
+ * features and T ≤ a few hundred tasks, so O(min(d,T)³) routines are never the bottleneck.
  *
  * The SVD via the Gram matrix squares the condition number: singular values far below the largest
  * (σ < ~1e-8 σ_max) lose their relative accuracy. The only consumer, singular-value shrinkage, sets
  * every σ below its threshold to zero, so those directions never matter.
  */
+import { dot, jacobiEigen } from '../util/linalg.js';
+
 /** A row-major matrix: entry (i, j) is data[i * cols + j]. */
 export interface Mat {
   rows: number;
@@ -107,12 +109,6 @@ export function matVec(a: Mat, x: ArrayLike<number>): Float64Array {
   return out;
 }
 
-export function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;
-  return s;
-}
-
 /** Frobenius norm. */
 export function frobenius(a: Mat): number {
   return Math.sqrt(dot(a.data, a.data));
@@ -172,55 +168,14 @@ export function addDiagonal(a: Mat, lambda: number): Mat {
 }
 
 /**
- * Symmetric eigendecomposition A = V diag(values) Vᵀ by cyclic Jacobi rotations (Numerical Recipes'
- * update, on flat float64 arrays); values in decreasing order, column k of `vectors` the k-th unit
- * eigenvector. Stops when the off-diagonal mass is below 1e-30 of the total (or after 60 sweeps).
+ * Symmetric eigendecomposition A = V diag(values) Vᵀ (cyclic Jacobi: src/util/linalg.ts); values in
+ * decreasing order, column k of `vectors` the k-th unit eigenvector.
  */
 export function symEig(m: Mat): { values: Float64Array; vectors: Mat } {
   const n = m.rows;
   if (m.cols !== n) throw new Error('symEig: matrix is not square');
-  const a = m.data.slice();
-  const v = eye(n).data;
-  for (let sweep = 0; sweep < 60; sweep++) {
-    let off = 0, total = 0;
-    for (let i = 0; i < n; i++) {
-      for (let j = 0; j < n; j++) {
-        const x = a[i * n + j]! ** 2;
-        total += x;
-        if (i !== j) off += x;
-      }
-    }
-    if (off === 0 || off <= 1e-30 * total) break;
-    for (let p = 0; p < n - 1; p++) {
-      for (let q = p + 1; q < n; q++) {
-        const apq = a[p * n + q]!;
-        if (apq === 0) continue;
-        const theta = (a[q * n + q]! - a[p * n + p]!) / (2 * apq);
-        let t = 1 / (Math.abs(theta) + Math.sqrt(1 + theta * theta));
-        if (theta < 0) t = -t;
-        const c = 1 / Math.sqrt(1 + t * t), s = t * c, tau = s / (1 + c);
-        a[p * n + p] -= t * apq;
-        a[q * n + q] += t * apq;
-        a[p * n + q] = 0;
-        a[q * n + p] = 0;
-        for (let r = 0; r < n; r++) {
-          if (r !== p && r !== q) {
-            const g = a[r * n + p]!, h = a[r * n + q]!;
-            const gp = g - s * (h + g * tau), hq = h + s * (g - h * tau);
-            a[r * n + p] = gp; a[p * n + r] = gp;
-            a[r * n + q] = hq; a[q * n + r] = hq;
-          }
-          const g = v[r * n + p]!, h = v[r * n + q]!;
-          v[r * n + p] = g - s * (h + g * tau);
-          v[r * n + q] = h + s * (g - h * tau);
-        }
-      }
-    }
-  }
-  const order = Array.from({ length: n }, (_, i) => i).sort((x, y) => a[y * n + y]! - a[x * n + x]!);
-  const vectors = zeros(n, n);
-  for (let i = 0; i < n; i++) order.forEach((k, col) => { vectors.data[i * n + col] = v[i * n + k]!; });
-  return { values: Float64Array.from(order, (k) => a[k * n + k]!), vectors };
+  const { values, vectors } = jacobiEigen(m.data, n);
+  return { values, vectors: { rows: n, cols: n, data: vectors } };
 }
 
 /** Largest eigenvalue of a symmetric matrix. */

@@ -30,8 +30,9 @@
  * weight is then penalised like the others (shrunk toward the mean of the targets).
  */
 import { mulberry32 } from '../data/split.js';
+import { dot } from '../util/linalg.js';
 import {
-  addDiagonal, cholesky, choleskySolve, dot, frobenius, gramOf, maxEigenvalue, shrinkSingularValues, svd, xty, zeros,
+  addDiagonal, cholesky, choleskySolve, frobenius, gramOf, matVec, maxEigenvalue, shrinkSingularValues, svd, xty, zeros,
   type Mat,
 } from './dense.js';
 
@@ -69,19 +70,9 @@ export function setColumn(W: Mat, t: number, w: ArrayLike<number>): void {
   for (let i = 0; i < W.rows; i++) W.data[i * W.cols + t] = w[i]!;
 }
 
-function symMatVec(G: Mat, w: ArrayLike<number>): Float64Array {
-  const d = G.rows, out = new Float64Array(d);
-  for (let i = 0; i < d; i++) {
-    let s = 0;
-    for (let j = 0; j < d; j++) s += G.data[i * d + j]! * w[j]!;
-    out[i] = s;
-  }
-  return out;
-}
-
 /** ½‖Xw − y‖² = ½(wᵀGw − 2bᵀw + yᵀy). */
 export function taskLoss(m: TaskMoments, w: ArrayLike<number>): number {
-  return 0.5 * (dot(w, symMatVec(m.G, w)) - 2 * dot(m.b, w) + m.yy);
+  return 0.5 * (dot(w, matVec(m.G, w)) - 2 * dot(m.b, w) + m.yy);
 }
 
 /** L(W) = Σ_t ½‖X_t w_t − y_t‖². */
@@ -93,7 +84,7 @@ export function dataLoss(ms: TaskMoments[], W: Mat): number {
 export function dataGradient(ms: TaskMoments[], W: Mat): Mat {
   const g = zeros(W.rows, W.cols);
   ms.forEach((m, t) => {
-    const gw = symMatVec(m.G, column(W, t));
+    const gw = matVec(m.G, column(W, t));
     for (let i = 0; i < W.rows; i++) gw[i] -= m.b[i]!;
     setColumn(g, t, gw);
   });
@@ -300,7 +291,7 @@ export function clusteredMtl(ms: TaskMoments[], options: ClusteredOptions): Clus
     }
     return out;
   });
-  const base = ms.map((m, t) => symMatVec(inv[t]!, m.b));
+  const base = ms.map((m, t) => matVec(inv[t]!, m.b));
   const maxIter = options.maxIter ?? 100;
   const rand = mulberry32((options.seed ?? 0) * 2654435761 + 12345);
   let best: ClusteredResult | null = null;
@@ -341,7 +332,7 @@ export function clusteredMtl(ms: TaskMoments[], options: ClusteredOptions): Clus
         setColumn(centers, c, nk ? choleskySolve(cholesky(M), rhs) : new Float64Array(d));
       }
       ms.forEach((_, t) => {
-        const w = symMatVec(inv[t]!, column(centers, assignment[t]!));
+        const w = matVec(inv[t]!, column(centers, assignment[t]!));
         for (let i = 0; i < d; i++) w[i] = base[t]![i]! + lambda * w[i]!;
         setColumn(W, t, w);
       });

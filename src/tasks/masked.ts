@@ -23,3 +23,15 @@ export function labelledRows(labels: Float32Array, n: number, width: number): nu
   }
   return rows;
 }
+
+/** Output j of `pred` and `labels` (n rows of `width`) over the samples that have that label (for metrics). */
+export function labelledColumn(pred: Float32Array, labels: Float32Array, n: number, width: number, j: number): { pred: number[]; truth: number[] } {
+  const out: { pred: number[]; truth: number[] } = { pred: [], truth: [] };
+  for (let i = 0; i < n; i++) {
+    const y = labels[i * width + j]!;
+    if (Number.isNaN(y)) continue;
+    out.pred.push(pred[i * width + j]!);
+    out.truth.push(y);
+  }
+  return out;
+}

@@ -5,7 +5,7 @@
 import { tf } from '../engine/tf.js';
 import type { TaskSpec } from '../data/types.js';
 import { accuracy, auc } from '../eval/metrics.js';
-import { maskedMean } from './masked.js';
+import { labelledColumn, maskedMean } from './masked.js';
 import { sigmoidCrossEntropy } from './sigmoid.js';
 import type { Task } from './types.js';
 
@@ -18,13 +18,7 @@ export function multilabelTask(spec: TaskSpec): Task {
     metrics(pred, labels, n) {
       let aucSum = 0, aucCount = 0, accSum = 0, accCount = 0, entries = 0;
       for (let j = 0; j < L; j++) {
-        const scores: number[] = [], truth: number[] = [];
-        for (let i = 0; i < n; i++) {
-          const y = labels[i * L + j];
-          if (Number.isNaN(y)) continue;
-          scores.push(pred[i * L + j]);
-          truth.push(y);
-        }
+        const { pred: scores, truth } = labelledColumn(pred, labels, n, L, j);
         entries += truth.length;
         const a = auc(scores, truth);
         if (!Number.isNaN(a)) { aucSum += a; aucCount++; }

@@ -6,7 +6,7 @@
 import { tf } from '../engine/tf.js';
 import type { TaskSpec } from '../data/types.js';
 import { mae, r2, rmse } from '../eval/metrics.js';
-import { maskedMean } from './masked.js';
+import { labelledColumn, maskedMean } from './masked.js';
 import type { Task } from './types.js';
 
 export interface RegressionOptions {
@@ -52,13 +52,7 @@ export function regressionTask(spec: TaskSpec, options: RegressionOptions = {}):
     metrics(pred, labels, n) {
       const out = { mae: 0, rmse: 0, r2: 0, count: 0 };
       for (let j = 0; j < W; j++) {
-        const p: number[] = [], t: number[] = [];
-        for (let i = 0; i < n; i++) {
-          const y = labels[i * W + j];
-          if (Number.isNaN(y)) continue;
-          p.push(pred[i * W + j]);
-          t.push(y);
-        }
+        const { pred: p, truth: t } = labelledColumn(pred, labels, n, W, j);
         out.mae += mae(p, t) / W;
         out.rmse += rmse(p, t) / W;
         out.r2 += r2(p, t) / W;

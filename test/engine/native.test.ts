@@ -20,39 +20,11 @@ import {
   fusedAdam, loadNativeAddon, nativeAddon, nativeKernelCalls, nativeKernelOptions, nativeStatus, registerNativeKernels, setNativeKernelsEnabled,
 } from '../../src/engine/native/index.js';
 import { buildNative, nativeTargetPath } from '../../src/engine/native/build.js';
+import { backendDataIds, outputs, randn, relDiff, worstRelDiff, type Computation } from '../helpers/engine.js';
 
 delete process.env.MTL_NATIVE; // this file tests the addon itself
 
 const TOL = 1e-4;
-type Computation = () => tf.Tensor | tf.Tensor[];
-interface Result { shape: number[]; values: Float32Array }
-
-function run(fn: Computation): Result[] {
-  const out = tf.tidy(fn);
-  const list = Array.isArray(out) ? out : [out];
-  const res = list.map((t) => ({ shape: t.shape.slice(), values: Float32Array.from(t.dataSync()) }));
-  tf.dispose(list);
-  return res;
-}
-
-/** Worst max-abs difference relative to max(1, max |ref|) over the outputs. */
-function relDiff(ref: Result[], got: Result[]): number {
-  expect(got.length).toBe(ref.length);
-  let worst = 0;
-  ref.forEach((r, i) => {
-    expect(got[i].shape).toEqual(r.shape);
-    let diff = 0;
-    let scale = 1;
-    r.values.forEach((v, j) => {
-      const g = got[i].values[j];
-      diff = Math.max(diff, Number.isNaN(v) || Number.isNaN(g) ? (Number.isNaN(v) && Number.isNaN(g) ? 0 : Infinity) : Math.abs(v - g));
-      scale = Math.max(scale, Math.abs(v));
-    });
-    worst = Math.max(worst, diff / scale);
-  });
-  return worst;
-}
-
 const calls = (name: string) => nativeKernelCalls[name] ?? 0;
 
 /**
@@ -63,21 +35,15 @@ const calls = (name: string) => nativeKernelCalls[name] ?? 0;
 async function compare(fn: Computation, kernel: string | string[], against: 'both' | 'cpu' = 'both'): Promise<number> {
   const kernels = Array.isArray(kernel) ? kernel : [kernel];
   await tf.setBackend('cpu');
-  const ref = run(fn);
+  const ref = outputs(fn);
   await tf.setBackend('wasm');
   setNativeKernelsEnabled(false);
-  const wasm = run(fn);
+  const wasm = outputs(fn);
   setNativeKernelsEnabled(true);
   const before = kernels.map(calls);
-  const native = run(fn);
+  const native = outputs(fn);
   kernels.forEach((k, i) => expect(calls(k), `native ${k} did not run`).toBeGreaterThan(before[i]));
-  return against === 'cpu' ? relDiff(ref, native) : Math.max(relDiff(ref, native), relDiff(wasm, native));
-}
-
-const randn = (shape: number[], seed: number) => tf.randomNormal(shape, 0, 1, 'float32', seed);
-
-function wasmDataIds(): number {
-  return (tf.backend() as unknown as { numDataIds(): number }).numDataIds();
+  return against === 'cpu' ? worstRelDiff(ref, native) : Math.max(worstRelDiff(ref, native), worstRelDiff(wasm, native));
 }
 
 beforeAll(async () => {
@@ -98,14 +64,14 @@ beforeEach(async () => {
   savedMinMacs = nativeKernelOptions.minMacs;
   nativeKernelOptions.minMacs = 0; // every size through the native kernels
   tensorsBefore = tf.memory().numTensors;
-  idsBefore = wasmDataIds();
+  idsBefore = backendDataIds();
 });
 afterEach(async () => {
   nativeKernelOptions.minMacs = savedMinMacs;
   setNativeKernelsEnabled(true);
   await tf.setBackend('wasm');
   expect(tf.memory().numTensors).toBe(tensorsBefore);
-  expect(wasmDataIds()).toBe(idsBefore);
+  expect(backendDataIds()).toBe(idsBefore);
 });
 
 describe('native addon', () => {
@@ -266,17 +232,17 @@ describe('native BatchMatMul', () => {
     // (tfjs's cpu and wasm kernels both pair the batches wrongly here: item i takes a[i % 2], b[i % 3].)
     for (const [ta, tb] of COMBOS) {
       await tf.setBackend('cpu');
-      const ref = run(() => {
+      const ref = outputs(() => {
         const { a, b } = operands([2, 1], [1, 3], 5, 7, 4, ta, tb, 1);
         return tf.matMul(tf.tile(a, [1, 3, 1, 1]), tf.tile(b, [2, 1, 1, 1]), ta, tb);
       });
       await tf.setBackend('wasm');
       const before = calls('BatchMatMul');
-      const got = run(() => {
+      const got = outputs(() => {
         const { a, b } = operands([2, 1], [1, 3], 5, 7, 4, ta, tb, 1);
         return tf.matMul(a, b, ta, tb);
       });
-      expect(relDiff(ref, got)).toBeLessThan(TOL);
+      expect(worstRelDiff(ref, got)).toBeLessThan(TOL);
       expect(calls('BatchMatMul')).toBe(before + 1);
     }
   });
@@ -293,9 +259,9 @@ describe('native BatchMatMul', () => {
   it('keeps small products on the previous kernel below minMacs', async () => {
     nativeKernelOptions.minMacs = 1000;
     const before = calls('BatchMatMul');
-    run(() => tf.matMul(randn([4, 5], 1), randn([5, 6], 2)));
+    outputs(() => tf.matMul(randn([4, 5], 1), randn([5, 6], 2)));
     expect(calls('BatchMatMul')).toBe(before);
-    run(() => tf.matMul(randn([10, 10], 1), randn([10, 10], 2)));
+    outputs(() => tf.matMul(randn([10, 10], 1), randn([10, 10], 2)));
     expect(calls('BatchMatMul')).toBe(before + 1);
   });
 
@@ -305,9 +271,9 @@ describe('native BatchMatMul', () => {
     const fn = () => tf.matMul(randn([300, 200], 1), randn([150, 300], 2), true, true);
     try {
       addon.setThreads(1);
-      const one = run(fn);
+      const one = outputs(fn);
       addon.setThreads(Math.max(2, threads));
-      expect(relDiff(one, run(fn))).toBeLessThan(1e-6);
+      expect(worstRelDiff(one, outputs(fn))).toBeLessThan(1e-6);
     } finally {
       addon.setThreads(threads);
     }
@@ -348,9 +314,9 @@ describe('native _FusedMatMul', () => {
   it('leaves prelu to the previous kernel, with the right result', async () => {
     await tf.setBackend('cpu');
     const fn = () => tf.fused.matMul({ a: randn([6, 7], 1), b: randn([7, 5], 2), bias: randn([5], 3), activation: 'prelu', preluActivationWeights: tf.fill([5], 0.1) });
-    const ref = run(fn);
+    const ref = outputs(fn);
     await tf.setBackend('wasm');
-    expect(relDiff(ref, run(fn))).toBeLessThan(TOL);
+    expect(worstRelDiff(ref, outputs(fn))).toBeLessThan(TOL);
   });
 });
 
@@ -496,7 +462,7 @@ describe('a small tfjs-layers model', () => {
     });
     expect(on.length).toBe(off.length);
     on.forEach((w, i) => {
-      const d = relDiff([{ shape: [w.length], values: off[i] }], [{ shape: [w.length], values: w }]);
+      const d = relDiff(off[i], w);
       expect(d, `weight ${i}`).toBeLessThan(TOL);
     });
   });

@@ -12,7 +12,7 @@ import { tf, tfl } from '../../src/engine/tf.js';
 import { buildModel } from '../../src/models/registry.js';
 import { createTask } from '../../src/tasks/registry.js';
 import { createOptimizer } from '../../src/train/optimizer.js';
-import { Trainer } from '../../src/train/trainer.js';
+import { Trainer } from '../../src/train/node/trainer.js';
 import { syntheticDataset } from '../helpers/synthetic.js';
 
 delete process.env.MTL_NATIVE; // the native kernels must be in place for this test to mean anything

@@ -5,36 +5,13 @@
  * filter, which crops), NCHW, dimRoundingMode, conv2dTranspose (whose forward pass is this kernel),
  * registration, and no leaks.
  */
-import { beforeAll, describe, expect, it } from 'vitest';
-import { initBackend } from '../../src/engine/backend.js';
+import { describe, expect, it } from 'vitest';
 import { tf } from '../../src/engine/tf.js';
 import { registerWasmTrainingKernels } from '../../src/engine/wasm-kernels.js';
+import { cpuVsWasm, expectNoLeaks, randn, runKernelDirectly, usePureWasm } from '../helpers/engine.js';
 
 const TOL = 1e-4;
 type Pad = 'same' | 'valid' | number | [[number, number], [number, number], [number, number], [number, number]];
-
-async function runOn(backend: 'cpu' | 'wasm', fn: () => tf.Tensor): Promise<{ shape: number[]; values: Float32Array }> {
-  await tf.setBackend(backend);
-  const out = tf.tidy(fn);
-  const res = { shape: out.shape.slice(), values: Float32Array.from(out.dataSync()) };
-  out.dispose();
-  return res;
-}
-
-async function cpuVsWasm(fn: () => tf.Tensor): Promise<number> {
-  const ref = await runOn('cpu', fn);
-  const got = await runOn('wasm', fn);
-  expect(got.shape).toEqual(ref.shape);
-  let diff = 0;
-  let scale = 1;
-  ref.values.forEach((v, j) => {
-    diff = Math.max(diff, Math.abs(v - got.values[j]));
-    scale = Math.max(scale, Math.abs(v));
-  });
-  return diff / scale;
-}
-
-const randn = (shape: number[], seed: number) => tf.randomNormal(shape, 0, 1, 'float32', seed);
 
 /** Runs the kernel directly: dy of the forward output's shape, a random filter. */
 function backpropInput(x: number[], f: number[], strides: number | [number, number], pad: Pad, seed: number, extra: Record<string, unknown> = {}): tf.Tensor {
@@ -44,12 +21,7 @@ function backpropInput(x: number[], f: number[], strides: number | [number, numb
   return tf.engine().runKernel('Conv2DBackpropInput', { dy: randn(dyShape, seed), filter: randn(f, seed + 1) }, attrs) as tf.Tensor;
 }
 
-// These tests check the pure-wasm kernels; the native ones (test/engine/native.test.ts) stay off here.
-process.env.MTL_NATIVE = '0';
-
-beforeAll(async () => {
-  expect(await initBackend('wasm')).toBe('wasm');
-});
+usePureWasm();
 
 describe('wasm Conv2DBackpropInput (forward-conv formulation)', () => {
   it('replaces the built-in, idempotently', () => {
@@ -128,23 +100,8 @@ describe('wasm Conv2DBackpropInput (forward-conv formulation)', () => {
     const dy = randn([2, 5, 4, 4], 630);
     const filter = randn([3, 3, 3, 4], 631);
     const attrs = { strides: 2, pad: 'same', dataFormat: 'NHWC', inputShape: [2, 9, 8, 3] };
-    tf.dispose(tf.engine().runKernel('Conv2DBackpropInput', { dy, filter }, attrs) as tf.Tensor); // warm-up
-    const backend = tf.engine().backend as unknown as { numDataIds(): number };
-    const tensors = tf.memory().numTensors;
-    const dataIds = backend.numDataIds();
-    const wasTest = tf.env().getBool('IS_TEST');
-    tf.env().set('IS_TEST', true);
-    let viaEngine: tf.Tensor;
-    try {
-      viaEngine = tf.engine().runKernel('Conv2DBackpropInput', { dy, filter }, attrs) as tf.Tensor;
-    } finally {
-      tf.env().set('IS_TEST', wasTest);
-    }
-    expect(tf.memory().numTensors).toBe(tensors + 1);
-    expect(backend.numDataIds()).toBe(dataIds + 1);
-    const info = (t: tf.Tensor): tf.TensorInfo => ({ dataId: t.dataId, shape: t.shape, dtype: t.dtype });
-    const { kernelFunc } = tf.getKernel('Conv2DBackpropInput', 'wasm');
-    const direct = kernelFunc({ inputs: { dy: info(dy), filter: info(filter) }, backend: tf.engine().backend, attrs }) as tf.Tensor;
+    const viaEngine = expectNoLeaks(() => tf.engine().runKernel('Conv2DBackpropInput', { dy, filter }, attrs) as tf.Tensor);
+    const direct = runKernelDirectly('Conv2DBackpropInput', { dy, filter }, attrs);
     expect(Array.from(direct.dataSync())).toEqual(Array.from(viaEngine.dataSync()));
     expect(tf.sum(dy).dataSync()[0]).not.toBeNaN();
     expect(tf.sum(filter).dataSync()[0]).not.toBeNaN();

@@ -4,45 +4,12 @@
  * UnsortedSegmentSum (directly and through gather's gradient), plus no tensor leaks and a tiny
  * tfjs-layers model with conv2d / separable conv / embedding layers training on wasm.
  */
-import { beforeAll, describe, expect, it } from 'vitest';
-import { initBackend } from '../../src/engine/backend.js';
+import { describe, expect, it } from 'vitest';
 import { tf, tfl } from '../../src/engine/tf.js';
 import { registerWasmTrainingKernels } from '../../src/engine/wasm-kernels.js';
+import { cpuVsWasm, expectNoLeaks, randn, relDiff, runKernelDirectly, runOn, usePureWasm } from '../helpers/engine.js';
 
-type Computation = () => tf.Tensor | tf.Tensor[];
 const TOL = 1e-4;
-
-/** Runs `fn` on `backend`; returns the outputs' shapes and values (tensors disposed). */
-async function runOn(backend: 'cpu' | 'wasm', fn: Computation): Promise<Array<{ shape: number[]; values: Float32Array }>> {
-  await tf.setBackend(backend);
-  const out = tf.tidy(fn);
-  const list = Array.isArray(out) ? out : [out];
-  const res = list.map((t) => ({ shape: t.shape.slice(), values: Float32Array.from(t.dataSync()) }));
-  tf.dispose(list);
-  return res;
-}
-
-/** Worst max-abs difference (relative to max |cpu value|, at least 1) of `fn` on wasm vs cpu. */
-async function cpuVsWasm(fn: Computation): Promise<number> {
-  const ref = await runOn('cpu', fn);
-  const got = await runOn('wasm', fn);
-  expect(got.length).toBe(ref.length);
-  let worst = 0;
-  ref.forEach((r, i) => {
-    expect(got[i].shape).toEqual(r.shape);
-    let diff = 0;
-    let scale = 1;
-    for (let j = 0; j < r.values.length; j++) {
-      diff = Math.max(diff, Math.abs(r.values[j] - got[i].values[j]));
-      scale = Math.max(scale, Math.abs(r.values[j]));
-    }
-    worst = Math.max(worst, diff / scale);
-  });
-  return worst;
-}
-
-/** Seeded normal tensor: the same values on every backend. */
-const randn = (shape: number[], seed: number) => tf.randomNormal(shape, 0, 1, 'float32', seed);
 
 /** Deterministic integers in [lo, hi). */
 function randInts(n: number, lo: number, hi: number, seed: number): number[] {
@@ -66,12 +33,7 @@ function gradsOf(op: (x: tf.Tensor, w: tf.Tensor) => tf.Tensor, xShape: number[]
 
 type Pad = 'same' | 'valid' | number | [[number, number], [number, number], [number, number], [number, number]];
 
-// These tests check the pure-wasm kernels; the native ones (test/engine/native.test.ts) stay off here.
-process.env.MTL_NATIVE = '0';
-
-beforeAll(async () => {
-  expect(await initBackend('wasm')).toBe('wasm');
-});
+usePureWasm();
 
 describe('wasm training kernels', () => {
   it('registers the missing kernels, idempotently', () => {
@@ -184,13 +146,7 @@ describe('wasm training kernels', () => {
         expect(got.length).toBe(ref.length);
         for (let i = 0; i < ref.length; i++) {
           expect(got[i].shape).toEqual(ref[i].shape);
-          let diff = 0;
-          let scale = 1;
-          ref[i].values.forEach((v, j) => {
-            diff = Math.max(diff, Math.abs(v - got[i].values[j]));
-            scale = Math.max(scale, Math.abs(v));
-          });
-          expect(diff / scale, `depthwise=${depthwise} pad=${pad} stride=${stride} output ${i}`).toBeLessThan(TOL);
+          expect(relDiff(ref[i].values, got[i].values), `depthwise=${depthwise} pad=${pad} stride=${stride} output ${i}`).toBeLessThan(TOL);
         }
       }
     }
@@ -254,19 +210,7 @@ describe('wasm training kernels', () => {
       )([x, w, dwf, emb]);
       tf.dispose(g);
     };
-    run(); // warm-up (lazy backend state)
-    const backend = tf.engine().backend as unknown as { numDataIds(): number };
-    const tensors = tf.memory().numTensors;
-    const dataIds = backend.numDataIds();
-    const wasTest = tf.env().getBool('IS_TEST');
-    tf.env().set('IS_TEST', true); // the engine then checks each kernel for leaked data ids
-    try {
-      run();
-    } finally {
-      tf.env().set('IS_TEST', wasTest);
-    }
-    expect(tf.memory().numTensors).toBe(tensors);
-    expect(backend.numDataIds()).toBe(dataIds);
+    expectNoLeaks(run);
     tf.dispose([x, w, dwf, emb, ids]);
   });
 
@@ -276,10 +220,8 @@ describe('wasm training kernels', () => {
     const dy = randn([2, 4, 4, 5], 91);
     const attrs = { strides: 1, pad: 'valid', dataFormat: 'NHWC', filterShape: [3, 3, 3, 5] };
     const viaEngine = tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, attrs) as tf.Tensor;
-    const info = (t: tf.Tensor): tf.TensorInfo => ({ dataId: t.dataId, shape: t.shape, dtype: t.dtype });
     const tensors = tf.memory().numTensors;
-    const { kernelFunc } = tf.getKernel('Conv2DBackpropFilter', 'wasm');
-    const direct = kernelFunc({ inputs: { x: info(x), dy: info(dy) }, backend: tf.engine().backend, attrs }) as tf.Tensor;
+    const direct = runKernelDirectly('Conv2DBackpropFilter', { x, dy }, attrs);
     expect(tf.memory().numTensors).toBe(tensors + 1); // only the result
     expect(Array.from(direct.dataSync())).toEqual(Array.from(viaEngine.dataSync()));
     expect(x.dataSync()).toHaveLength(2 * 6 * 6 * 3); // the inputs' data is still there

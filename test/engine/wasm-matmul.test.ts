@@ -3,42 +3,12 @@
  * cpu backend: all four transpose combinations, batched and broadcast shapes, fused bias/activation,
  * matMul gradients, idempotent registration, and no leaked tensors or wasm buffers.
  */
-import { beforeAll, describe, expect, it } from 'vitest';
-import { initBackend } from '../../src/engine/backend.js';
+import { describe, expect, it } from 'vitest';
 import { tf } from '../../src/engine/tf.js';
 import { registerFastWasmMatMul } from '../../src/engine/wasm-matmul.js';
+import { cpuVsWasm, expectNoLeaks, randn, usePureWasm } from '../helpers/engine.js';
 
-type Computation = () => tf.Tensor | tf.Tensor[];
 const TOL = 1e-4;
-
-async function runOn(backend: 'cpu' | 'wasm', fn: Computation): Promise<Array<{ shape: number[]; values: Float32Array }>> {
-  await tf.setBackend(backend);
-  const out = tf.tidy(fn);
-  const list = Array.isArray(out) ? out : [out];
-  const res = list.map((t) => ({ shape: t.shape.slice(), values: Float32Array.from(t.dataSync()) }));
-  tf.dispose(list);
-  return res;
-}
-
-/** Worst max-abs difference (relative to max |cpu value|, at least 1) of `fn` on wasm vs cpu. */
-async function cpuVsWasm(fn: Computation): Promise<number> {
-  const ref = await runOn('cpu', fn);
-  const got = await runOn('wasm', fn);
-  let worst = 0;
-  ref.forEach((r, i) => {
-    expect(got[i].shape).toEqual(r.shape);
-    let diff = 0;
-    let scale = 1;
-    r.values.forEach((v, j) => {
-      diff = Math.max(diff, Math.abs(v - got[i].values[j]));
-      scale = Math.max(scale, Math.abs(v));
-    });
-    worst = Math.max(worst, diff / scale);
-  });
-  return worst;
-}
-
-const randn = (shape: number[], seed: number) => tf.randomNormal(shape, 0, 1, 'float32', seed);
 
 /** Shapes of a (m x k) and b (k x n) operands as stored for the given transpose flags. */
 function shapes(batchA: number[], batchB: number[], m: number, k: number, n: number, ta: boolean, tb: boolean) {
@@ -47,12 +17,7 @@ function shapes(batchA: number[], batchB: number[], m: number, k: number, n: num
 
 const COMBOS: Array<[boolean, boolean]> = [[false, false], [true, false], [false, true], [true, true]];
 
-// These tests check the pure-wasm kernels; the native ones (test/engine/native.test.ts) stay off here.
-process.env.MTL_NATIVE = '0';
-
-beforeAll(async () => {
-  expect(await initBackend('wasm')).toBe('wasm');
-});
+usePureWasm();
 
 describe('fast wasm matMul', () => {
   it('is installed and re-registering is a no-op', () => {
@@ -119,19 +84,7 @@ describe('fast wasm matMul', () => {
     const run = () => {
       tf.dispose([tf.matMul(a, b, true, true), tf.fused.matMul({ a, b, transposeA: true, transposeB: true, activation: 'relu' })]);
     };
-    run();
-    const backend = tf.engine().backend as unknown as { numDataIds(): number };
-    const tensors = tf.memory().numTensors;
-    const dataIds = backend.numDataIds();
-    const wasTest = tf.env().getBool('IS_TEST');
-    tf.env().set('IS_TEST', true); // the engine then checks each kernel for leaked data ids
-    try {
-      run();
-    } finally {
-      tf.env().set('IS_TEST', wasTest);
-    }
-    expect(tf.memory().numTensors).toBe(tensors);
-    expect(backend.numDataIds()).toBe(dataIds);
+    expectNoLeaks(run);
     tf.dispose([a, b]);
   });
 });

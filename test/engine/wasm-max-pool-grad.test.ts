@@ -4,26 +4,18 @@
  * rectangular filters and strides, ties (the first maximum in row-major window order gets the
  * gradient, as in tfjs/TF), NaN and -Infinity inputs, tf.grad of maxPool, registration, no leaks.
  */
-import { beforeAll, describe, expect, it } from 'vitest';
-import { initBackend } from '../../src/engine/backend.js';
+import { describe, expect, it } from 'vitest';
 import { tf } from '../../src/engine/tf.js';
 import { registerWasmTrainingKernels } from '../../src/engine/wasm-kernels.js';
+import { expectNoLeaks, randn, runKernelDirectly, runOn, usePureWasm } from '../helpers/engine.js';
 
 type Pair = number | [number, number];
 type Pad = 'same' | 'valid' | number;
 
-async function runOn(backend: 'cpu' | 'wasm', fn: () => tf.Tensor): Promise<{ shape: number[]; values: number[] }> {
-  await tf.setBackend(backend);
-  const out = tf.tidy(fn);
-  const res = { shape: out.shape.slice(), values: Array.from(out.dataSync()) };
-  out.dispose();
-  return res;
-}
-
 /** Asserts wasm's result equals cpu's bit for bit (NaN equal to NaN, +0 distinct from -0). */
 async function expectSameAsCpu(fn: () => tf.Tensor, what: string): Promise<void> {
-  const ref = await runOn('cpu', fn);
-  const got = await runOn('wasm', fn);
+  const [ref] = await runOn('cpu', fn);
+  const [got] = await runOn('wasm', fn);
   expect(got.shape, what).toEqual(ref.shape);
   let mismatches = 0;
   let first = -1;
@@ -36,8 +28,6 @@ async function expectSameAsCpu(fn: () => tf.Tensor, what: string): Promise<void>
   expect(mismatches, `${what}: first mismatch at ${first}: cpu ${ref.values[first]} wasm ${got.values[first]}`).toBe(0);
 }
 
-const randn = (shape: number[], seed: number) => tf.randomNormal(shape, 0, 1, 'float32', seed);
-
 /** Small integers: many ties within each window. */
 const ties = (shape: number[], seed: number) => tf.floor(tf.randomUniform(shape, 0, 3, 'float32', seed));
 
@@ -49,12 +39,7 @@ function poolGrad(x: tf.Tensor4D, dy: tf.Tensor4D | null, filterSize: Pair, stri
   return tf.engine().runKernel('MaxPoolGrad', { dy: g, input: x, output: y }, attrs as tf.NamedAttrMap) as tf.Tensor;
 }
 
-// These tests check the pure-wasm kernels; the native ones (test/engine/native.test.ts) stay off here.
-process.env.MTL_NATIVE = '0';
-
-beforeAll(async () => {
-  expect(await initBackend('wasm')).toBe('wasm');
-});
+usePureWasm();
 
 describe('wasm MaxPoolGrad (JS loop on the wasm heap)', () => {
   it('replaces the built-in, idempotently, keeping its setup', () => {
@@ -117,25 +102,8 @@ describe('wasm MaxPoolGrad (JS loop on the wasm heap)', () => {
     const y = tf.maxPool(x, 2, 2, 'valid');
     const dy = randn(y.shape, 821);
     const attrs = { filterSize: 2, strides: 2, pad: 'valid' };
-    tf.dispose(tf.engine().runKernel('MaxPoolGrad', { dy, input: x, output: y }, attrs) as tf.Tensor);
-    const backend = tf.engine().backend as unknown as { numDataIds(): number };
-    const tensors = tf.memory().numTensors;
-    const dataIds = backend.numDataIds();
-    const wasTest = tf.env().getBool('IS_TEST');
-    tf.env().set('IS_TEST', true);
-    let viaEngine: tf.Tensor;
-    try {
-      viaEngine = tf.engine().runKernel('MaxPoolGrad', { dy, input: x, output: y }, attrs) as tf.Tensor;
-    } finally {
-      tf.env().set('IS_TEST', wasTest);
-    }
-    expect(tf.memory().numTensors).toBe(tensors + 1);
-    expect(backend.numDataIds()).toBe(dataIds + 1);
-    const info = (t: tf.Tensor): tf.TensorInfo => ({ dataId: t.dataId, shape: t.shape, dtype: t.dtype });
-    const { kernelFunc } = tf.getKernel('MaxPoolGrad', 'wasm');
-    const direct = tf.engine().makeTensorFromTensorInfo(
-      kernelFunc({ inputs: { dy: info(dy), input: info(x), output: info(y) }, backend: tf.engine().backend, attrs }) as tf.TensorInfo,
-    );
+    const viaEngine = expectNoLeaks(() => tf.engine().runKernel('MaxPoolGrad', { dy, input: x, output: y }, attrs) as tf.Tensor);
+    const direct = runKernelDirectly('MaxPoolGrad', { dy, input: x, output: y }, attrs);
     expect(Array.from(direct.dataSync())).toEqual(Array.from(viaEngine.dataSync()));
     expect(tf.sum(x).dataSync()[0]).not.toBeNaN();
     tf.dispose([x, y, dy, viaEngine, direct]);

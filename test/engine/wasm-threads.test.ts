@@ -9,8 +9,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src/engine/backend.js';
-import { tf } from '../../src/engine/tf.js';
 import { threadsFromEnv } from '../../src/engine/wasm-threads.js';
+import { relDiff } from '../helpers/engine.js';
+import { threadsWorkload } from './fixtures/threads-workload.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const child = path.join(here, 'fixtures', 'wasm-threads-child.ts');
@@ -38,32 +39,10 @@ function runChild(mode: string): ChildResult {
   return JSON.parse(line) as ChildResult;
 }
 
-/** The same computations on cpu, here. */
-function reference(): { mm: number[]; grads: number[][] } {
-  const a = tf.randomNormal([128, 300], 0, 1, 'float32', 1);
-  const b = tf.randomNormal([300, 100], 0, 1, 'float32', 2);
-  const mm = Array.from(tf.matMul(a, b).dataSync());
-  const x = tf.randomNormal([4, 12, 12, 8], 0, 1, 'float32', 3) as tf.Tensor4D;
-  const w = tf.randomNormal([3, 3, 8, 16], 0, 1, 'float32', 4) as tf.Tensor4D;
-  const g = tf.grads((p: tf.Tensor, q: tf.Tensor) => tf.sum(tf.square(tf.maxPool(tf.relu(tf.conv2d(p as tf.Tensor4D, q as tf.Tensor4D, 1, 'same')), 2, 2, 'valid'))))([x, w]);
-  return { mm, grads: g.map((t) => Array.from(t.dataSync())) };
-}
-
-function relDiff(a: number[], b: number[]): number {
-  expect(a.length).toBe(b.length);
-  let diff = 0;
-  let scale = 1;
-  a.forEach((v, i) => {
-    diff = Math.max(diff, Math.abs(v - b[i]));
-    scale = Math.max(scale, Math.abs(v));
-  });
-  return diff / scale;
-}
-
 let ref: { mm: number[]; grads: number[][] };
 beforeAll(async () => {
   await initBackend('cpu');
-  ref = reference();
+  ref = threadsWorkload(); // the child's computation, on cpu here
 });
 
 describe('multi-threaded wasm', () => {

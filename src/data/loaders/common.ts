@@ -1,10 +1,14 @@
 /**
- * Shared loader plumbing: the options every loader accepts, and reading a dataset file from wherever it
+ * Shared loader plumbing: the options every loader accepts, reading a dataset file from wherever it
  * is on this machine (the data folder given, the cache, the package's copy, or a verified download:
- * ../store/locate.ts).
+ * ../store/locate.ts), and the whole loader of a dataset that is one CSV file without an official split.
  */
 
+import { parseCsv } from '../csv.js';
+import { trainTestSplit } from '../split.js';
 import { readDataText } from '../store/locate.js';
+import { tableToSplit } from '../table.js';
+import type { DatasetSplit, TableSchema } from '../types.js';
 
 export interface LoadOptions {
   /** Folder holding the datasets (adult/, energy/, ...). Default: $MTL_DATA_DIR, else cache / package copy / download. */
@@ -36,4 +40,22 @@ export function applyLimit<T>(items: T[], limit: number | undefined, what = 'lim
 /** 0..n-1. */
 export function range(n: number, start = 0): number[] {
   return Array.from({ length: n }, (_, i) => start + i);
+}
+
+/**
+ * A dataset that is one CSV file with a header row and no official split (energy, sarcos): the rows
+ * split 80/20 at random (options.seed, default 0), then `limit` / `testLimit` applied, and the table
+ * encoded by `schema`.
+ */
+export async function loadCsvDataset(name: string, relPath: string, schema: TableSchema, options: LoadOptions): Promise<DatasetSplit> {
+  const source = relPath.slice(relPath.lastIndexOf('/') + 1);
+  const csv = parseCsv(await readDataFile(relPath, options.dataDir), { header: true, source });
+  const split = trainTestSplit(csv.rows.length, 0.2, options.seed ?? 0);
+  return tableToSplit({
+    name,
+    table: { columns: csv.columns!, rows: csv.rows },
+    schema,
+    train: applyLimit(split.train, options.limit),
+    test: applyLimit(split.test, options.testLimit, 'testLimit'),
+  });
 }

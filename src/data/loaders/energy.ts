@@ -4,11 +4,8 @@
  * No official split: a seeded 80/20 split (option seed, default 0).
  */
 
-import { parseCsv } from '../csv.js';
-import { trainTestSplit } from '../split.js';
-import { tableToSplit } from '../table.js';
 import type { DatasetSplit, TableSchema } from '../types.js';
-import { applyLimit, readDataFile, type LoadOptions } from './common.js';
+import { loadCsvDataset, type LoadOptions } from './common.js';
 
 export const ENERGY_SCHEMA: TableSchema = {
   features: ['X1', 'X2', 'X3', 'X4', 'X5', 'X6', 'X7', 'X8'].map((column) => ({ column, type: 'numeric' as const })),
@@ -18,14 +15,6 @@ export const ENERGY_SCHEMA: TableSchema = {
   ],
 };
 
-export async function loadEnergy(options: LoadOptions = {}): Promise<DatasetSplit> {
-  const csv = parseCsv(await readDataFile('energy/energy_efficiency.csv', options.dataDir), { header: true, source: 'energy_efficiency.csv' });
-  const split = trainTestSplit(csv.rows.length, 0.2, options.seed ?? 0);
-  return tableToSplit({
-    name: 'energy',
-    table: { columns: csv.columns!, rows: csv.rows },
-    schema: ENERGY_SCHEMA,
-    train: applyLimit(split.train, options.limit),
-    test: applyLimit(split.test, options.testLimit, 'testLimit'),
-  });
+export function loadEnergy(options: LoadOptions = {}): Promise<DatasetSplit> {
+  return loadCsvDataset('energy', 'energy/energy_efficiency.csv', ENERGY_SCHEMA, options);
 }

@@ -8,16 +8,11 @@
  * strided slices and concat dominate.)
  */
 import { tf } from '../tf.js';
-import { asTensor, convInfo, correlateAtTaps, withOutSize, type PadAttr, type Pair, type RoundingAttr } from './kernel-util.js';
+import { asTensor, convAttrs, convInfo, correlateAtTaps, withOutSize, type Shape4 } from './kernel-util.js';
 
 export const conv2DBackpropFilterKernel: tf.KernelFunc = ({ inputs, backend, attrs }) => {
-  const a = attrs ?? {};
-  const strides = a.strides as Pair;
-  const pad = a.pad as PadAttr;
-  const dimRoundingMode = a.dimRoundingMode as RoundingAttr;
-  const filterShape = a.filterShape as [number, number, number, number];
-  const dilations = (a.dilations as Pair | undefined) ?? 1; // tfjs passes none; TF's kernel has them
-  const channelsFirst = a.dataFormat === 'NCHW';
+  const { strides, dilations, pad, dimRoundingMode, filterShape, dataFormat } = convAttrs<{ filterShape: Shape4 }>(attrs);
+  const channelsFirst = dataFormat === 'NCHW';
 
   return tf.tidy(() => {
     let x = asTensor(inputs.x, backend, 'x') as tf.Tensor4D;

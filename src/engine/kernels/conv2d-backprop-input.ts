@@ -13,16 +13,12 @@
  * the needed multiplies); splitting it into s*s phase convolutions would avoid that, not done yet.
  */
 import { tf } from '../tf.js';
-import { asTensor, convInfo, cropForConv, dilateByStride, type PadAttr, type Pair, type RoundingAttr } from './kernel-util.js';
+import { asTensor, convAttrs, convInfo, cropForConv, dilateByStride, type Shape4 } from './kernel-util.js';
 
 export const conv2DBackpropInputKernel: tf.KernelFunc = ({ inputs, backend, attrs }) => {
-  const a = attrs ?? {};
-  const strides = a.strides as Pair;
-  const pad = a.pad as PadAttr;
-  const dimRoundingMode = a.dimRoundingMode as RoundingAttr;
-  const channelsFirst = a.dataFormat === 'NCHW';
-  const shapeAttr = a.inputShape as [number, number, number, number];
-  const inputShape: [number, number, number, number] = channelsFirst
+  const { strides, pad, dimRoundingMode, dataFormat, inputShape: shapeAttr } = convAttrs<{ inputShape: Shape4 }>(attrs);
+  const channelsFirst = dataFormat === 'NCHW';
+  const inputShape: Shape4 = channelsFirst
     ? [shapeAttr[0], shapeAttr[2], shapeAttr[3], shapeAttr[1]]
     : [...shapeAttr];
 

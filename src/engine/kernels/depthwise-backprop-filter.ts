@@ -8,15 +8,10 @@
  * (An im2col + batched matMul version measured up to ~30x slower on strided shapes.)
  */
 import { tf } from '../tf.js';
-import { asTensor, convInfo, correlateAtTaps, withOutSize, type PadAttr, type Pair, type RoundingAttr } from './kernel-util.js';
+import { asTensor, convAttrs, convInfo, correlateAtTaps, withOutSize, type Shape4 } from './kernel-util.js';
 
 export const depthwiseBackpropFilterKernel: tf.KernelFunc = ({ inputs, backend, attrs }) => {
-  const a = attrs ?? {};
-  const strides = a.strides as Pair;
-  const dilations = (a.dilations as Pair | undefined) ?? 1;
-  const pad = a.pad as PadAttr;
-  const dimRoundingMode = a.dimRoundingMode as RoundingAttr;
-  const filterShape = a.filterShape as [number, number, number, number];
+  const { strides, dilations, pad, dimRoundingMode, filterShape } = convAttrs<{ filterShape: Shape4 }>(attrs);
 
   return tf.tidy(() => {
     const x = asTensor(inputs.x, backend, 'x') as tf.Tensor4D;

@@ -8,15 +8,10 @@
  * the M products of each input channel are then summed.
  */
 import { tf } from '../tf.js';
-import { asTensor, convInfo, dilateByStride, padCropHW, type PadAttr, type Pair, type RoundingAttr } from './kernel-util.js';
+import { asTensor, convAttrs, convInfo, dilateByStride, padCropHW, type Shape4 } from './kernel-util.js';
 
 export const depthwiseBackpropInputKernel: tf.KernelFunc = ({ inputs, backend, attrs }) => {
-  const a = attrs ?? {};
-  const strides = a.strides as Pair;
-  const dilations = (a.dilations as Pair | undefined) ?? 1;
-  const pad = a.pad as PadAttr;
-  const dimRoundingMode = a.dimRoundingMode as RoundingAttr;
-  const inputShape = a.inputShape as [number, number, number, number];
+  const { strides, dilations, pad, dimRoundingMode, inputShape } = convAttrs<{ inputShape: Shape4 }>(attrs);
 
   return tf.tidy(() => {
     const dy = asTensor(inputs.dy, backend, 'dy') as tf.Tensor4D;

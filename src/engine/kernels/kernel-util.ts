@@ -23,6 +23,32 @@ export function asTensor(info: tf.TensorInfo | undefined, backend: unknown, name
 export type PadAttr = 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
 export type RoundingAttr = 'floor' | 'round' | 'ceil' | undefined;
 export type Pair = number | [number, number];
+export type Shape4 = [number, number, number, number];
+
+/** The attributes of tfjs's conv kernels (forward, fused, the gradients, depthwise), as tfjs passes them. */
+export interface ConvAttrs {
+  strides: Pair;
+  pad: PadAttr;
+  /** 1 when the kernel was given none (tfjs's Conv2DBackpropFilter passes none; TF's kernel has them). */
+  dilations: Pair;
+  dimRoundingMode: RoundingAttr;
+  dataFormat?: string;
+  /** The gradient kernels' shape of what they compute: dx (…BackpropInput) or dW (…BackpropFilter). */
+  inputShape?: Shape4;
+  filterShape?: Shape4;
+  /** The fused kernels' epilogue. */
+  activation?: string;
+  leakyreluAlpha?: number;
+}
+
+/**
+ * A conv kernel's attributes, read once for the JS kernels here and the native ones
+ * (src/engine/native/register.ts); `Given` names the ones the caller's kernel always receives.
+ */
+export function convAttrs<Given extends Partial<ConvAttrs> = object>(attrs: tf.NamedAttrMap | undefined): ConvAttrs & Given {
+  const a = (attrs ?? {}) as unknown as Partial<ConvAttrs>;
+  return { ...a, dilations: a.dilations ?? 1 } as ConvAttrs & Given;
+}
 
 /** Conv geometry for an NHWC input of `xShape` and a filter of `filterShape`, as the forward op saw it. */
 export function convInfo(

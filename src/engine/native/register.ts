@@ -16,6 +16,7 @@
  */
 import { tf } from '../tf.js';
 import { wasmBackend, wasmHeapOffset as heapOffset } from '../tfjs-internals.js';
+import { convAttrs, type ConvAttrs, type Pair } from '../kernels/kernel-util.js';
 import { loadNativeAddon, type NativeAddon } from './build.js';
 import { countNativeCall as count, nativeKernelsEnabled, setNativeAddon } from './state.js';
 
@@ -163,18 +164,6 @@ function makeMatMul(addon: NativeAddon, original: tf.KernelFunc, fused: boolean)
   };
 }
 
-interface ConvAttrs {
-  strides: number | [number, number];
-  pad: 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
-  dataFormat?: string;
-  dilations?: number | [number, number];
-  dimRoundingMode?: 'floor' | 'round' | 'ceil';
-  activation?: string;
-  leakyreluAlpha?: number;
-  inputShape?: [number, number, number, number];
-  filterShape?: [number, number, number, number];
-}
-
 /** The addon's 15 geometry numbers: B,H,W,Ci,KH,KW,Co,OH,OW,sh,sw,dh,dw,padTop,padLeft. */
 function geometry(ci: tf.backend_util.Conv2DInfo, outHeight = ci.outHeight, outWidth = ci.outWidth): number[] {
   return [
@@ -183,7 +172,7 @@ function geometry(ci: tf.backend_util.Conv2DInfo, outHeight = ci.outHeight, outW
   ];
 }
 
-function convInfoOf(xShape: number[], filterShape: number[], a: ConvAttrs, dilations: number | [number, number]): tf.backend_util.Conv2DInfo | null {
+function convInfoOf(xShape: number[], filterShape: number[], a: ConvAttrs, dilations: Pair): tf.backend_util.Conv2DInfo | null {
   if (a.dataFormat != null && a.dataFormat !== 'NHWC' && a.dataFormat !== 'channelsLast') return null;
   if (xShape.length !== 4 || filterShape.length !== 4) return null;
   try {
@@ -201,13 +190,22 @@ function convInfoOf(xShape: number[], filterShape: number[], a: ConvAttrs, dilat
 const convMacs = (ci: tf.backend_util.Conv2DInfo, oh = ci.outHeight, ow = ci.outWidth) =>
   ci.batchSize * oh * ow * ci.outChannels * ci.filterHeight * ci.filterWidth * ci.inChannels;
 
+/**
+ * Whether a gradient kernel's dy fits the geometry, with the output size taken from dy itself (tfjs's
+ * gradient does not pass the forward's rounding mode on), and the product is worth the addon.
+ */
+function gradientFits(ci: tf.backend_util.Conv2DInfo, dy: tf.TensorInfo): boolean {
+  if (dy.shape.length !== 4 || dy.shape[0] !== ci.batchSize || dy.shape[3] !== ci.outChannels) return false;
+  return convMacs(ci, dy.shape[1], dy.shape[2]) >= nativeKernelOptions.minMacs;
+}
+
 function makeConv2D(addon: NativeAddon, original: tf.KernelFunc, fused: boolean): tf.KernelFunc {
   return (args) => {
     if (!nativeKernelsEnabled()) return original(args);
     const { x, filter, bias, preluActivationWeights } = args.inputs as Record<string, tf.TensorInfo | undefined>;
-    const a = (args.attrs ?? {}) as unknown as ConvAttrs;
+    const a = convAttrs(args.attrs);
     if (x == null || filter == null || x.dtype !== 'float32' || filter.dtype !== 'float32') return original(args);
-    const ci = convInfoOf(x.shape, filter.shape, a, a.dilations ?? 1);
+    const ci = convInfoOf(x.shape, filter.shape, a, a.dilations);
     if (ci == null || convMacs(ci) < nativeKernelOptions.minMacs || size(ci.outShape) === 0) return original(args);
     let act = 0;
     let biasLen = 0;
@@ -232,12 +230,10 @@ function makeConv2DBackpropInput(addon: NativeAddon, original: tf.KernelFunc): t
   return (args) => {
     if (!nativeKernelsEnabled()) return original(args);
     const { dy, filter } = args.inputs as Record<string, tf.TensorInfo | undefined>;
-    const a = (args.attrs ?? {}) as unknown as ConvAttrs;
+    const a = convAttrs(args.attrs);
     if (dy == null || filter == null || dy.dtype !== 'float32' || filter.dtype !== 'float32' || a.inputShape == null) return original(args);
     const ci = convInfoOf(a.inputShape, filter.shape, a, 1);
-    // dy's own size (tfjs's gradient does not pass the forward's rounding mode on).
-    if (ci == null || dy.shape.length !== 4 || dy.shape[0] !== ci.batchSize || dy.shape[3] !== ci.outChannels) return original(args);
-    if (convMacs(ci, dy.shape[1], dy.shape[2]) < nativeKernelOptions.minMacs || size(ci.inShape) === 0) return original(args);
+    if (ci == null || !gradientFits(ci, dy) || size(ci.inShape) === 0) return original(args);
     const backend = wasmBackend(args.backend);
     const out = backend.makeOutput(ci.inShape as number[], 'float32');
     count('Conv2DBackpropInput');
@@ -252,11 +248,10 @@ function makeConv2DBackpropFilter(addon: NativeAddon, original: tf.KernelFunc): 
   return (args) => {
     if (!nativeKernelsEnabled()) return original(args);
     const { x, dy } = args.inputs as Record<string, tf.TensorInfo | undefined>;
-    const a = (args.attrs ?? {}) as unknown as ConvAttrs;
+    const a = convAttrs(args.attrs);
     if (x == null || dy == null || x.dtype !== 'float32' || dy.dtype !== 'float32' || a.filterShape == null) return original(args);
-    const ci = convInfoOf(x.shape, a.filterShape, a, a.dilations ?? 1);
-    if (ci == null || dy.shape.length !== 4 || dy.shape[0] !== ci.batchSize || dy.shape[3] !== ci.outChannels) return original(args);
-    if (convMacs(ci, dy.shape[1], dy.shape[2]) < nativeKernelOptions.minMacs || size(a.filterShape) === 0) return original(args);
+    const ci = convInfoOf(x.shape, a.filterShape, a, a.dilations);
+    if (ci == null || !gradientFits(ci, dy) || size(a.filterShape) === 0) return original(args);
     const backend = wasmBackend(args.backend);
     const out = backend.makeOutput([...a.filterShape], 'float32');
     count('Conv2DBackpropFilter');
