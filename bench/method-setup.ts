@@ -9,7 +9,7 @@ import type { Dataset, TaskSpec } from '../src/data/types.js';
 import { buildModel } from '../src/models/registry.js';
 import { createTask } from '../src/tasks/registry.js';
 import { disposeBatch, makeBatch, prepare } from '../src/train/batches.js';
-import { Trainer, type TrainerOptions } from '../src/train/trainer.js';
+import { Trainer, type TrainerOptions } from '../src/train/node/trainer.js';
 
 export type AggregatorOption = TrainerOptions['aggregator'];
 

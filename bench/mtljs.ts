@@ -13,7 +13,7 @@ import type { MultiTaskModel } from '../src/models/types.js';
 import { createTask } from '../src/tasks/registry.js';
 import type { Task } from '../src/tasks/types.js';
 import { disposeBatch, makeBatch, prepare } from '../src/train/batches.js';
-import { Trainer } from '../src/train/trainer.js';
+import { Trainer } from '../src/train/node/trainer.js';
 import { benchAggregator, BENCH_LR, BENCH_SPECS, warmupDone, type BenchMethod, type BenchModel } from './spec.js';
 
 export interface MeasureOptions {

@@ -1,8 +1,9 @@
 /**
  * mtljs/browser — the part of mtljs that runs in a web page: no Node APIs anywhere below it (a test
  * bundles this entry for the browser and fails on any `node:` import). Models, task kinds, loss
- * weightings, gradient aggregators, preprocessing, metrics, the text tokenizer, and the runtime that
- * loads a saved model folder with tfjs alone. The page supplies tfjs's backend (`tf.setBackend`).
+ * weightings, gradient aggregators, the Trainer and its callbacks, preprocessing, metrics, the text
+ * tokenizer, and the runtime that loads a saved model folder with tfjs alone. The page supplies tfjs's
+ * backend (`tf.setBackend`).
  */
 export { tf, tfl, type Tensor } from './engine/tf.js';
 export { Tape } from './engine/tape.js';
@@ -35,15 +36,25 @@ export { aggregate, aggregatorNames, isGramianMethod, registerAggregator, weight
 export type { Aggregator, AggregatorOptions, GradientRows, GramianWeights, Matrix } from './aggregators/index.js';
 export { fromWeights } from './aggregators/weighted.js';
 
+export { Trainer, type TrainerOptions, type EpochRecord, type FitResult, type TrainerState, type TrainerSnapshot } from './train/trainer.js';
+export type { TrainerCallback } from './train/callbacks.js';
+export { EarlyStopping, type EarlyStoppingState } from './train/early-stopping.js';
+export { DivergenceError, DIVERGENCE_POLICIES, type DivergencePolicy, type DivergenceOptions } from './train/divergence.js';
 export { evaluateDataset, type DatasetEvaluation } from './train/evaluate.js';
 export { prepare, makeBatch, disposeBatch, type Batch, type PreparedData, type PreparedTask } from './train/batches.js';
 export type { Batching } from './train/sampler.js';
 export type { OptimizerConfig } from './train/optimizer.js';
-export { GradientStatsAccumulator, type GradientStats } from './train/gradient-stats.js';
+export { GradientStatsAccumulator, GradientStatsCallback, type GradientStats } from './train/gradient-stats.js';
 export { gradientStep, type DirectionFn, type GradientMode, type GradientStepResult } from './train/gradient-step.js';
 export { TaskGradients, type Direction } from './train/task-gradients.js';
-export { lookaheadAffinity } from './train/affinity.js';
+export { lookaheadAffinity, AffinityCallback } from './train/affinity.js';
 export { bestGrouping, groupScore, type Grouping } from './relations/grouping.js';
+/** Classical linear multi-task learning: independent and pooled ridge, trace-norm MTL, clustered MTL. */
+export * as linearMtl from './relations/linear-mtl.js';
+/** Adding a task without forgetting: EWC and LwF penalties for the Trainer. */
+export * as continual from './continual/index.js';
+/** MAML and Reptile on small parametric models. */
+export * as meta from './meta/index.js';
 
 export { deltaM, relativeChange, type DeltaInput } from './eval/delta.js';
 export { formatReport, withDeltas, type Report, type TaskReport, type MetricMap } from './eval/report.js';

@@ -4,3 +4,5 @@
  */
 export * from './browser.js';
 export * from './node.js';
+// Both entries have a Trainer: in Node the one with a run folder, progress and resume.
+export { Trainer, type TrainerOptions } from './node.js';

@@ -1,7 +1,8 @@
 /**
  * mtljs/node — the Node-only part of mtljs: backends (wasm with native kernels, cpu, tfjs-node), file
  * IO (CSV/ARFF readers, model folders, checkpoints), the built-in datasets (shipped, cached or
- * downloaded), the Trainer (it writes checkpoints and history files), the CLI's workflows (experiment,
+ * downloaded), the Trainer with a run folder (checkpoints, history.jsonl) and terminal progress, the
+ * CLI's workflows (experiment,
  * compare, affinity, evaluation), the inference server and the dashboard.
  */
 export { initBackend, BACKENDS, type BackendName, type BackendOptions } from './engine/backend.js';
@@ -16,9 +17,14 @@ export { fetchSource, sourceStatus, sourcesNamed, dataCacheDir, type SourceStatu
 
 export { saveLayersModel, loadLayersModel } from './models/io.js';
 export { loadSavedModel, type SavedModel } from './models/saved.js';
+export { ModelFileError } from './models/errors.js';
 export { loadTextState, saveTextState, type TextState } from './data/text/state.js';
 
-export { Trainer, type TrainerOptions, type EpochRecord, type FitResult } from './train/trainer.js';
+export { Trainer, type TrainerOptions } from './train/node/trainer.js';
+// The core Trainer (mtljs/browser's Trainer), which the Node one extends: callbacks receive it.
+export { Trainer as CoreTrainer, type TrainerOptions as CoreTrainerOptions } from './train/trainer.js';
+export { ProgressCallback, summariseEpoch, type ProgressMode } from './train/node/progress-callback.js';
+export { RunFolderCallback, resumeTrainer, type RunFolderOptions as RunFolderCallbackOptions } from './train/node/run-folder-callback.js';
 
 export { configSchema, type ExperimentConfig } from './config/schema.js';
 export { parseConfig, readConfigFile } from './config/load.js';
@@ -28,6 +34,7 @@ export { runCompare, parseMethod, type CompareResult, type CompareRow, type Meth
 export { runAffinity, type AffinityResult } from './run/affinity.js';
 
 export { createServer, type ServeOptions } from './serve/server.js';
+export { DEFAULT_TIMEOUTS, type Timeouts } from './serve/security.js';
 export { createDashboardServer, type DashboardServer, type DashboardServerOptions } from './dashboard/server.js';
 export type { DashboardState, RunStatus, HistoryRecord } from './dashboard/state.js';
 export { startLiveDashboard, type LiveDashboard, type LiveDashboardOptions } from './dashboard/live.js';

@@ -7,7 +7,7 @@ import { initBackend } from '../../src/engine/backend.js';
 import { loadSnips } from '../../src/data/loaders/snips.js';
 import { buildModel } from '../../src/models/registry.js';
 import { createTask } from '../../src/tasks/registry.js';
-import { Trainer } from '../../src/train/trainer.js';
+import { Trainer } from '../../src/train/node/trainer.js';
 
 const epochs = Number(process.argv[2] ?? 2);
 const limit = process.argv[3] ? Number(process.argv[3]) : undefined;

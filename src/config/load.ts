@@ -5,6 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { isUtf8 } from 'node:buffer';
 import YAML from 'yaml';
 import { configSchema, type ExperimentConfig } from './schema.js';
 import { UsageError } from './errors.js';
@@ -20,7 +21,11 @@ export function parseConfig(raw: unknown, source: string): ExperimentConfig {
 
 export function readConfigFile(file: string): { config: ExperimentConfig; baseDir: string } {
   if (!fs.existsSync(file)) throw new UsageError(`config file not found: ${file}`);
-  const text = fs.readFileSync(file, 'utf8');
+  if (fs.statSync(file).isDirectory()) throw new UsageError(`${file} is a folder, not a config file (.yaml, .yml or .json)`);
+  const bytes = fs.readFileSync(file);
+  // A binary file (a NUL byte, or not UTF-8) is not a config: say so instead of echoing its bytes.
+  if (bytes.includes(0) || !isUtf8(bytes)) throw new UsageError(`${file}: not a text file (a config is YAML or JSON)`);
+  const text = bytes.toString('utf8');
   let raw: unknown;
   try {
     raw = /\.ya?ml$/i.test(file) ? YAML.parse(text) : JSON.parse(text);

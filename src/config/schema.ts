@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { TASK_KINDS } from '../data/types.js';
+import { DEFAULT_LIMITS } from '../data/limits.js';
 import { DATASET_NAMES } from '../data/loaders/index.js';
 import { ARCHITECTURES, architectureNames } from '../models/registry.js';
 import { WEIGHTINGS, weightingNames } from '../weighting/registry.js';
@@ -110,12 +111,19 @@ export const configSchema = z.strictObject({
       mode: z.enum(['param', 'rep']).default('param'),
     }).superRefine(({ method, ...options }, ctx) => checkMethodOptions(AGGREGATORS, method, options, ctx, [], { reserved: AGGREGATOR_RESERVED_KEYS })).optional(),
     checkpointEvery: positiveInt.default(1),
+    /** A NaN/Inf or exploding loss: stop the run (keeping the last good checkpoint), skip the batch, or halve the lr. */
+    onDivergence: z.enum(['stop', 'skip-batch', 'reduce-lr']).default('stop'),
     /** mixed: shuffle all rows; per-task: every step takes batchSize rows of each task (multi-input data). */
     batching: z.enum(['mixed', 'per-task']).default('mixed'),
     /** Gradient conflict statistics in history.jsonl: true, false, or { every: N steps }. */
     gradientStats: z.union([z.boolean(), z.strictObject({ every: positiveInt })]).optional(),
   }).prefault({}),
   baselines: z.strictObject({ stl: z.boolean().default(true) }).prefault({}),
+  /** Size limits checked before anything big is allocated (defaults in src/data/limits.ts). */
+  limits: z.strictObject({
+    maxInputWidth: positiveInt.default(DEFAULT_LIMITS.maxInputWidth),
+    maxParameters: positiveInt.default(DEFAULT_LIMITS.maxParameters),
+  }).prefault({}),
 });
 
 export type ExperimentConfig = z.output<typeof configSchema>;

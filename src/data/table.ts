@@ -10,6 +10,7 @@
 import { compareValues, encodeWith, fitPreprocessingWith, isMissing } from './preprocess.js';
 import { TASK_KINDS } from './types.js';
 import type { Dataset, DatasetSplit, RawValue, TableSchema, TargetSpec, TaskSpec } from './types.js';
+import { checkInputWidth } from './limits.js';
 
 /** Column names and rows of raw cells (text, numbers or null), e.g. a parsed CSV or ARFF file. */
 export interface RawTable {
@@ -26,6 +27,8 @@ export interface TableSplitOptions {
   train: readonly number[];
   /** Row indices of the test split. */
   test: readonly number[];
+  /** Refuse an encoded input wider than this (default DEFAULT_LIMITS.maxInputWidth). */
+  maxInputWidth?: number;
 }
 
 /** The index of every named column, or a clear error for an unknown one. */
@@ -129,6 +132,7 @@ export function tableToSplit(options: TableSplitOptions): DatasetSplit {
 
   const train = options.train;
   const preprocessing = fitPreprocessingWith(schema.features, train.length, (r, fi) => rows[train[r]!]![featCols[fi]!]);
+  checkInputWidth(preprocessing, options.maxInputWidth); // before the one-hot rows are allocated
 
   const resolved = schema.targets.map((t) => {
     const cols = columnIndices(table, t.columns, `task '${t.task}'`);

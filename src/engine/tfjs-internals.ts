@@ -197,6 +197,21 @@ export function adamBetaPowers(opt: tf.Optimizer): { accBeta1: tf.Variable; accB
   return { accBeta1, accBeta2 };
 }
 
+/**
+ * Sets an optimizer's learning rate (the reduce-lr divergence policy). SGD and momentum have a public
+ * setLearningRate; Adam keeps its rate in a protected field, read by every update.
+ */
+export function setLearningRate(opt: tf.Optimizer, lr: number): void {
+  const withSetter = opt as unknown as { setLearningRate?: (lr: number) => void };
+  if (typeof withSetter.setLearningRate === 'function') {
+    withSetter.setLearningRate(lr);
+    return;
+  }
+  const o = opt as unknown as Record<string, unknown>;
+  if (typeof o['learningRate'] !== 'number') throw new TfjsInternalsError(`${opt.getClassName()}.learningRate`, 'a number');
+  o['learningRate'] = lr;
+}
+
 // ---------------------------------------------------------------------------------------------------
 // tfjs-layers Dropout
 

@@ -28,9 +28,9 @@ import { buildModel } from '../models/registry.js';
 import type { MultiTaskModel } from '../models/types.js';
 import { createTask } from '../tasks/registry.js';
 import type { Metrics, Task } from '../tasks/types.js';
-import { writeFileAtomic } from '../train/atomic.js';
+import { writeFileAtomic } from '../train/node/atomic.js';
 import { evaluateDataset } from '../train/evaluate.js';
-import { Trainer, type TrainerOptions } from '../train/trainer.js';
+import { Trainer, type TrainerOptions } from '../train/node/trainer.js';
 import { validationSplit } from './experiment.js';
 
 export const ADD_TASK_METHODS = ['none', 'ewc', 'lwf', 'frozen'] as const;

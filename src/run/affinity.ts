@@ -8,7 +8,7 @@ import { loadConfigDataset } from '../config/dataset.js';
 import type { ExperimentConfig } from '../config/schema.js';
 import { deltaM } from '../eval/delta.js';
 import { bestGrouping, type Grouping } from '../relations/grouping.js';
-import { writeFileAtomic } from '../train/atomic.js';
+import { writeFileAtomic } from '../train/node/atomic.js';
 import { selectTasks, trainModel, type ExperimentOptions } from './experiment.js';
 
 export interface AffinityResult {

@@ -19,7 +19,7 @@ import { loadSnips } from '../data/loaders/snips.js';
 import { deltaM, type DeltaInput } from '../eval/delta.js';
 import { tf } from '../engine/tf.js';
 import { loadSnipsSentiment } from '../data/loaders/snips-sentiment.js';
-import { writeFileAtomic } from '../train/atomic.js';
+import { writeFileAtomic } from '../train/node/atomic.js';
 import { exactMatch, trainTextModel, type TextTrainSettings, type TrainedTextModel } from './text.js';
 
 export interface AgentOptions {

@@ -15,7 +15,7 @@ import { deltaM } from '../eval/delta.js';
 import { weightingNames } from '../weighting/registry.js';
 import { architectureNames } from '../models/registry.js';
 import { countParameters } from '../models/params.js';
-import { writeFileAtomic } from '../train/atomic.js';
+import { writeFileAtomic } from '../train/node/atomic.js';
 import { selectTasks, trainModel, type ExperimentOptions } from './experiment.js';
 
 export interface MethodSpec {

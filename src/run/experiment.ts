@@ -23,9 +23,13 @@ import { buildManifest } from '../models/manifest.js';
 import { buildModel } from '../models/registry.js';
 import { createTask } from '../tasks/registry.js';
 import type { Task } from '../tasks/types.js';
-import { writeDirAtomic, writeFileAtomic } from '../train/atomic.js';
-import { Trainer, type FitResult, type TrainerOptions } from '../train/trainer.js';
+import { writeDirAtomic, writeFileAtomic } from '../train/node/atomic.js';
+import { Trainer, type FitResult, type TrainerOptions } from '../train/node/trainer.js';
 import { saveTextState, type TextSplit } from '../data/text/state.js';
+import { prepareRunFolder } from './run-folder.js';
+import { checkDataset } from '../data/sanity.js';
+import { DataError } from '../data/errors.js';
+import { estimateParameters } from '../models/size.js';
 
 export interface ExperimentOptions {
   outDir: string;
@@ -33,6 +37,10 @@ export interface ExperimentOptions {
   baseDir: string;
   backend: string;
   resume?: boolean;
+  /** Replace the run in outDir (only an mtljs run folder; ./run-folder.ts). */
+  overwrite?: boolean;
+  /** With resume: continue although the config differs from the stored one (recorded). */
+  allowChanges?: boolean;
   dataDir?: string;
   progress?: 'auto' | 'bar' | 'lines' | 'silent';
   log?: (line: string) => void;
@@ -103,6 +111,7 @@ export async function trainModel(args: {
     seed: config.seed,
     runDir,
     checkpointEvery: config.train.checkpointEvery,
+    onDivergence: config.train.onDivergence,
     progress: options.progress,
     label,
     preprocessing: split.preprocessing,
@@ -129,6 +138,36 @@ export async function trainModel(args: {
   return { tasks, trainer, fit: result, test, seconds };
 }
 
+/**
+ * The data and the model's size, checked before the run folder is touched or a weight allocated:
+ * problems that make training meaningless are errors (DataError / UsageError, exit 2), the rest warnings.
+ */
+export function checkBeforeTraining(config: ExperimentConfig, split: DatasetSplit, taskNames: string[], log: (line: string) => void): void {
+  const sanity = checkDataset(split, taskNames, { batchSize: config.train.batchSize });
+  if (sanity.errors.length) throw new DataError(sanity.errors.join('\n  '), split.train.name);
+  for (const w of sanity.warnings) log(`warning: ${w}`);
+  const inputWidth = split.train.inputShape.reduce((a, b) => a * b, 1);
+  if (inputWidth > config.limits.maxInputWidth) {
+    throw new UsageError(`the input is ${inputWidth.toLocaleString('en-US')} values wide, over limits.maxInputWidth (${config.limits.maxInputWidth.toLocaleString('en-US')}); raise it in the config if this is intended`);
+  }
+  const outputs = taskNames.map((t) => split.train.tasks.find((s) => s.name === t)!.outputSize);
+  const size = estimateParameters(config.model, inputWidth, outputs);
+  if (size && size.parameters > config.limits.maxParameters) {
+    throw new UsageError(`the model would have about ${size.parameters.toLocaleString('en-US')} parameters, over limits.maxParameters (${config.limits.maxParameters.toLocaleString('en-US')}); the largest layer is ${size.largest.name} with ${size.largest.parameters.toLocaleString('en-US')}. Make it smaller, or raise the limit in the config`);
+  }
+  if (config.train.earlyStopping && config.train.validationSplit === 0) {
+    throw new UsageError('train.earlyStopping needs a validation split: set train.validationSplit > 0, or earlyStopping: false');
+  }
+  if (config.train.momentum !== undefined && config.train.optimizer !== 'momentum') {
+    throw new UsageError(`train.momentum is only used by optimizer: momentum (the optimizer is ${config.train.optimizer})`);
+  }
+  for (const t of taskNames) {
+    const loss = config.tasks?.[t]?.loss;
+    const kind = split.train.tasks.find((s) => s.name === t)!.kind;
+    if (loss && kind !== 'regression') throw new UsageError(`tasks.${t}.loss: ${loss} applies to regression tasks; '${t}' is ${kind}`);
+  }
+}
+
 function taskReport(task: Task, mtl: Record<string, number>, stl?: Record<string, number>): TaskReport {
   return { kind: task.kind, primary: task.primary, higherIsBetter: task.higherIsBetter, mtl, stl };
 }
@@ -136,14 +175,12 @@ function taskReport(task: Task, mtl: Record<string, number>, stl?: Record<string
 export async function runExperiment(config: ExperimentConfig, options: ExperimentOptions): Promise<{ report: Report; finished: boolean }> {
   const out = options.outDir;
   const log = options.log ?? (() => {});
-  if (!options.resume && fs.existsSync(path.join(out, 'checkpoint'))) {
-    throw new UsageError(`${out} already holds a run: pass --resume to continue it, or choose another --out`);
-  }
-  fs.mkdirSync(out, { recursive: true });
-  writeFileAtomic(path.join(out, 'config.json'), JSON.stringify({ ...config, baseDir: options.baseDir }, null, 2));
-
+  // Config and data are checked before the run folder is touched: a mistake never costs a user's files.
   const split = await loadConfigDataset(config, options.baseDir, options.dataDir);
   const taskNames = selectTasks(config, split);
+  checkBeforeTraining(config, split, taskNames, log);
+  const changes = prepareRunFolder(out, config, options.baseDir, options);
+  if (changes.length) log(`resuming with changed settings (recorded in ${path.join(out, 'changes.jsonl')}):\n  ${changes.join('\n  ')}`);
   log(`data: ${split.train.name}, ${split.train.n} train / ${split.test.n} test rows, input [${split.train.inputShape.join(', ')}], tasks ${taskNames.join(', ')}`);
 
   const mtl = await trainModel({ config, split, taskNames, runDir: out, label: `mtl:${config.model.architecture}`, options });

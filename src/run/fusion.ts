@@ -19,9 +19,9 @@ import { fusionModelWithParts, type FusionMode } from '../models/fusion/model.js
 import { inputNames, resolveViews, type ViewSpecs } from '../models/fusion/views.js';
 import { createTask } from '../tasks/registry.js';
 import type { Task } from '../tasks/types.js';
-import { writeFileAtomic } from '../train/atomic.js';
+import { writeFileAtomic } from '../train/node/atomic.js';
 import { evaluateDataset } from '../train/evaluate.js';
-import { Trainer } from '../train/trainer.js';
+import { Trainer } from '../train/node/trainer.js';
 import { validationSplit } from './experiment.js';
 
 export const EMOTIONS_VIEWS: ViewSpecs = { rhythm: ['BH'], timbre: ['Mean_', 'Std_'] };

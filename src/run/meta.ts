@@ -22,7 +22,7 @@ import { shuffleIndices } from '../data/split.js';
 import { adaptTrajectory, trainMaml, trainPooled, trainReptile, type Episode } from '../meta/maml.js';
 import { linearModel, mlpModel, type ParamModel, type RegressionData } from '../meta/models.js';
 import { ridge } from '../relations/linear-mtl.js';
-import { writeFileAtomic } from '../train/atomic.js';
+import { writeFileAtomic } from '../train/node/atomic.js';
 
 export interface MetaRunOptions {
   dataDir?: string;

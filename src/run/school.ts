@@ -32,9 +32,9 @@ import {
   type RegressionScores, type TaskMoments,
 } from '../relations/linear-mtl.js';
 import { createTask } from '../tasks/registry.js';
-import { writeFileAtomic } from '../train/atomic.js';
+import { writeFileAtomic } from '../train/node/atomic.js';
 import { evaluateDataset } from '../train/evaluate.js';
-import { Trainer } from '../train/trainer.js';
+import { Trainer } from '../train/node/trainer.js';
 
 export const RIDGE_GRID = [0.1, 0.3, 1, 3, 10, 30, 100, 300, 1000, 3000];
 export const TRACE_FRACTIONS = [0.5, 0.3, 0.2, 0.15, 0.1, 0.07, 0.05, 0.03, 0.02, 0.01, 0.005];

@@ -18,10 +18,10 @@ import type { Metrics, Task } from '../tasks/types.js';
 import type { TextEncoderConfig } from '../models/text/encoder.js';
 import type { PoolingMode } from '../models/text/layers.js';
 import { saveTextState, type TextState } from '../data/text/state.js';
-import { writeDirAtomic } from '../train/atomic.js';
+import { writeDirAtomic } from '../train/node/atomic.js';
 import { evaluateDataset } from '../train/evaluate.js';
 import type { Batching } from '../train/sampler.js';
-import { Trainer } from '../train/trainer.js';
+import { Trainer } from '../train/node/trainer.js';
 
 export interface TextTrainSettings {
   seed: number;

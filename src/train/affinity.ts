@@ -7,6 +7,8 @@
 import { tf } from '../engine/tf.js';
 import type { MultiTaskModel } from '../models/types.js';
 import type { Task } from '../tasks/types.js';
+import type { TrainerCallback } from './callbacks.js';
+import type { EpochRecord } from './trainer.js';
 import type { Batch } from './batches.js';
 import { batchLosses, gradientStep } from './gradient-step.js';
 import { unflatten } from './flat.js';
@@ -59,5 +61,38 @@ export class AffinityAccumulator {
   }
   get steps(): number {
     return this.count;
+  }
+}
+
+/**
+ * Lookahead affinity as a trainer callback: measured before every `every`-th step (from the parameters
+ * that step starts from), averaged per epoch into the record and over the whole run (`mean()`).
+ */
+export class AffinityCallback implements TrainerCallback {
+  private epoch: AffinityAccumulator;
+  private readonly total: AffinityAccumulator;
+
+  constructor(private readonly model: MultiTaskModel, private readonly tasks: Task[], private readonly every: number, private readonly lr: number) {
+    this.epoch = new AffinityAccumulator(tasks.length);
+    this.total = new AffinityAccumulator(tasks.length);
+  }
+
+  onBatchBegin(batch: Batch, step: number): void {
+    if (step % this.every !== 0) return;
+    const Z = lookaheadAffinity(this.model, this.tasks, batch, this.lr);
+    this.epoch.add(Z);
+    this.total.add(Z);
+  }
+
+  onEpochEnd(record: EpochRecord): void {
+    const Z = this.epoch.mean();
+    if (!Z) return;
+    record.affinity = Z;
+    this.epoch = new AffinityAccumulator(this.tasks.length);
+  }
+
+  /** Mean affinity over every measured step of the run. */
+  mean(): number[][] | undefined {
+    return this.total.mean();
   }
 }

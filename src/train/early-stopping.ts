@@ -3,7 +3,10 @@
  * direction, so an epoch's score is the mean signed relative change of each primary metric against the
  * first validated epoch (the same shape as Δm%): higher is better, and no task dominates by its units.
  */
+import { tf } from '../engine/tf.js';
 import type { Metrics, Task } from '../tasks/types.js';
+import type { TrainerCallback } from './callbacks.js';
+import type { EpochRecord, FitResult, Trainer } from './trainer.js';
 
 export function validationScore(tasks: Task[], metrics: Record<string, Metrics>, reference: Record<string, Metrics>): number {
   let s = 0;
@@ -39,4 +42,60 @@ export function observeEpoch(state: EarlyStoppingState, tasks: Task[], epoch: nu
   }
   state.badEpochs++;
   return false;
+}
+
+/**
+ * Early stopping as a trainer callback: observes each epoch's validation metrics, marks the best epoch
+ * in the record (best, score), keeps a copy of the best weights, asks the trainer to stop after
+ * `patience` epochs without improvement, and puts the best weights back when the run finishes.
+ * Its state (and the best weights) are saved in checkpoints.
+ */
+export class EarlyStopping implements TrainerCallback {
+  readonly name = 'early';
+  private s: EarlyStoppingState = initialEarlyStopping();
+  private best: tf.Tensor[] | null = null;
+
+  constructor(private readonly tasks: Task[], private readonly patience: number, private readonly minDelta = 0) {}
+
+  onEpochEnd(record: EpochRecord, trainer: Trainer): void {
+    if (!record.val) return;
+    record.best = observeEpoch(this.s, this.tasks, record.epoch, record.val, this.minDelta);
+    record.score = this.s.bestEpoch === record.epoch ? this.s.bestScore : undefined;
+    if (record.best) {
+      this.best?.forEach((t) => t.dispose());
+      this.best = trainer.model.trainableVariables().map((v) => tf.clone(v));
+    }
+    if (this.s.badEpochs >= this.patience) trainer.requestStop();
+  }
+
+  onTrainEnd(result: FitResult | undefined, trainer: Trainer): void {
+    if (!result?.finished || !this.best) return;
+    trainer.model.trainableVariables().forEach((v, i) => v.assign(this.best![i]!));
+  }
+
+  get bestEpoch(): number {
+    return this.s.bestEpoch;
+  }
+
+  state(): EarlyStoppingState {
+    return this.s;
+  }
+
+  restore(state: unknown): void {
+    this.s = (state as EarlyStoppingState | undefined) ?? initialEarlyStopping();
+  }
+
+  /** The best weights so far (checkpoints save them). */
+  bestWeights(): tf.Tensor[] | null {
+    return this.best;
+  }
+
+  setBestWeights(weights: tf.Tensor[] | null): void {
+    this.best?.forEach((t) => t.dispose());
+    this.best = weights;
+  }
+
+  dispose(): void {
+    this.setBestWeights(null);
+  }
 }

@@ -4,6 +4,8 @@
  * steps in which each pair conflicts (cos < 0), and the share of steps with any conflict.
  */
 import { gramian } from '../aggregators/linalg.js';
+import type { TrainerCallback } from './callbacks.js';
+import type { EpochRecord } from './trainer.js';
 
 export interface GradientStats {
   /** Mean cosine similarity of task i's and task j's gradients. */
@@ -64,5 +66,34 @@ export class GradientStatsAccumulator {
     this.anyConflict = 0;
     this.steps = 0;
     return out;
+  }
+}
+
+/**
+ * The statistics as a trainer callback: the Gramian of every `every`-th step (free when the step
+ * computes per-task gradients anyway; in loss mode the trainer computes them for these steps only),
+ * summarised into the epoch's record (gradCosine, conflictShare, conflictSteps).
+ */
+export class GradientStatsCallback implements TrainerCallback {
+  private readonly acc: GradientStatsAccumulator;
+
+  constructor(tasks: number, private readonly every: number) {
+    this.acc = new GradientStatsAccumulator(tasks);
+  }
+
+  gramianEvery(): number {
+    return this.every;
+  }
+
+  onGramian(M: number[][]): void {
+    this.acc.addGramian(M);
+  }
+
+  onEpochEnd(record: EpochRecord): void {
+    const s = this.acc.take();
+    if (!s) return;
+    record.gradCosine = s.gradCosine;
+    record.conflictShare = s.conflictShare;
+    record.conflictSteps = s.conflictSteps;
   }
 }

@@ -1,31 +1,30 @@
 /**
- * The training loop. It composes the plug-ins chosen by name — the architecture (a MultiTaskModel),
- * the tasks (losses, metrics), the loss weighting — and owns only the schedule: seeded batches,
- * one optimizer step per batch, validation, early stopping, history, checkpoints and resume.
+ * The training loop. It receives the model and the tasks, creates the loss weighting, the optimizer and
+ * the per-step direction from its options, and owns only the schedule: seeded batches, one step per
+ * batch (./step.ts), validation, and the epoch record. Everything around it is a callback
+ * (./callbacks.ts): gradient statistics, affinity and early stopping are built from the options here;
+ * progress, checkpoints and history files are Node-side callbacks (./node/), so this file — like the
+ * rest of the core — imports no Node module and trains in a browser page as it does in Node.
  */
-import fs from 'node:fs';
-import path from 'node:path';
 import { tf } from '../engine/tf.js';
-import type { Dataset, PreprocessingState } from '../data/types.js';
+import type { Dataset } from '../data/types.js';
 import { epochBatches, type Batching } from './sampler.js';
 import type { MultiTaskModel } from '../models/types.js';
 import type { Metrics, Task } from '../tasks/types.js';
 import { createWeighting } from '../weighting/registry.js';
-import type { Weighting } from '../weighting/types.js';
+import type { Weighting, WeightingContext } from '../weighting/types.js';
 import { disposeBatch, makeBatch, prepare, type Batch } from './batches.js';
-import { initialEarlyStopping, observeEpoch, type EarlyStoppingState } from './early-stopping.js';
+import { EarlyStopping, initialEarlyStopping, type EarlyStoppingState } from './early-stopping.js';
 import { evaluateDataset } from './evaluate.js';
 import { createOptimizer, optimizerState, restoreOptimizerState, type OptimizerConfig } from './optimizer.js';
-import { createProgress, type Progress } from './progress.js';
-import { loadCheckpoint, saveCheckpoint, type TrainerState } from './checkpoint.js';
-import { writeFileAtomic } from './atomic.js';
 import { aggregate, checkAggregatorOptions, isGramianMethod, weightsFromGramian } from '../aggregators/index.js';
-import type { WeightingContext } from '../weighting/types.js';
 import { dropoutLayers, reseedDropout } from './dropout-seeds.js';
-import { GradientStatsAccumulator } from './gradient-stats.js';
-import { AffinityAccumulator, lookaheadAffinity } from './affinity.js';
-import { batchLosses, gradientStep, type DirectionFn, type GradientMode } from './gradient-step.js';
-import { buildManifest, type Manifest } from '../models/manifest.js';
+import { GradientStatsCallback } from './gradient-stats.js';
+import { AffinityCallback } from './affinity.js';
+import { gradientStep, type DirectionFn, type GradientMode } from './gradient-step.js';
+import { wantsGramian, type TrainerCallback } from './callbacks.js';
+import { DivergenceGuard, type DivergenceOptions, type DivergencePolicy } from './divergence.js';
+import { StepRunner } from './step.js';
 
 export interface TrainerOptions {
   epochs: number;
@@ -42,21 +41,12 @@ export interface TrainerOptions {
   /** Stop when the validation score has not improved for `patience` epochs; restore the best weights. */
   earlyStopping?: { patience: number; minDelta?: number } | null;
   seed: number;
-  /** Folder for history.jsonl and checkpoint/; nothing is written without it. */
-  runDir?: string;
-  /** Save a checkpoint every N epochs (default 1) when runDir is set. */
-  checkpointEvery?: number;
-  progress?: 'auto' | 'bar' | 'lines' | 'silent';
-  label?: string;
-  /** Stored in the checkpoint's manifest. */
-  preprocessing?: PreprocessingState;
-  dataset?: Manifest['dataset'];
   /** Run at most this many epochs in this call (the run can be resumed later); for tests and time limits. */
   maxEpochsThisCall?: number;
   onEpoch?: (record: EpochRecord) => void;
   /**
-   * Extra terms added to the objective inside the gradient tape, e.g. EWC's Fisher penalty or LwF's
-   * distillation loss. Each gets the batch and the forward logits and returns a scalar.
+   * Extra terms added to the objective, e.g. EWC's Fisher penalty or LwF's distillation loss. Each gets
+   * the batch and the forward logits and returns a scalar.
    */
   penalties?: ((batch: Batch, logits: tf.Tensor[]) => tf.Tensor)[];
   /**
@@ -66,13 +56,18 @@ export interface TrainerOptions {
    */
   gradientStats?: boolean | { every?: number };
   /**
-   * Inter-task affinity (TAG lookahead, src/train/affinity.ts) every `every` steps, with lookahead
-   * step size `lr` (default: the optimizer's learning rate). Per epoch in the history; overall mean
-   * from `trainer.affinity()`.
+   * Inter-task affinity (TAG lookahead, ./affinity.ts) every `every` steps, with lookahead step size
+   * `lr` (default: the optimizer's learning rate). Per epoch in the history; overall from `affinity()`.
    */
   affinity?: { every?: number; lr?: number } | null;
   /** `mixed` (default) or `per-task`: each step takes batchSize rows of every task (multi-input data). */
   batching?: Batching;
+  /** What a NaN/Inf or exploding loss does (./divergence.ts): stop (default), skip-batch, reduce-lr. */
+  onDivergence?: DivergencePolicy | DivergenceOptions;
+  /** More callbacks (progress, checkpoints, your own), after the built-in ones. */
+  callbacks?: TrainerCallback[];
+  /** A name for progress lines and messages. */
+  label?: string;
 }
 
 export interface EpochRecord {
@@ -97,15 +92,10 @@ export interface EpochRecord {
   conflictSteps?: number;
   /** Mean lookahead affinity Z_{i→j} over the epoch's measured steps. */
   affinity?: number[][];
+  /** Batches whose update was dropped because their loss diverged (onDivergence skip-batch / reduce-lr). */
+  skippedBatches?: number;
   /** Live tfjs tensors and (in Node) the process's resident memory at the end of the epoch's steps: flat across epochs when nothing leaks. */
   memory: { tensors: number; rssMB?: number };
-}
-
-/** The resident set size of this process in MiB, where there is a process to ask (Node). */
-function residentMB(): number | undefined {
-  const p = (globalThis as { process?: { memoryUsage?: { rss?: () => number } } }).process;
-  const rss = p?.memoryUsage?.rss;
-  return typeof rss === 'function' ? Math.round((rss() / (1024 * 1024)) * 10) / 10 : undefined;
 }
 
 export interface FitResult {
@@ -116,22 +106,61 @@ export interface FitResult {
   finished: boolean;
 }
 
+/** The trainer's schedule and plug-in state, as checkpoints store it (state.json). */
+export interface TrainerState {
+  /** Last completed epoch (0-based). */
+  epoch: number;
+  history: unknown[];
+  early: EarlyStoppingState;
+  stopped: boolean;
+  weighting: unknown;
+  /** State of a stateful gradient aggregator (JSON). */
+  aggregator?: unknown;
+  seed: number;
+  /** Steps taken so far over the whole run. */
+  globalStep?: number;
+  /** State of the other named callbacks. */
+  callbacks?: Record<string, unknown>;
+}
+
+/** Everything a checkpoint holds besides the model's own weights. */
+export interface TrainerSnapshot {
+  state: TrainerState;
+  optimizer: { name: string; tensor: tf.Tensor }[];
+  /** Best weights so far (early stopping), or null. */
+  best: tf.Tensor[] | null;
+}
+
+/** The resident set size of this process in MiB, where there is a process to ask (Node). */
+function residentMB(): number | undefined {
+  const p = (globalThis as { process?: { memoryUsage?: { rss?: () => number } } }).process;
+  const rss = p?.memoryUsage?.rss;
+  return typeof rss === 'function' ? Math.round((rss() / (1024 * 1024)) * 10) / 10 : undefined;
+}
+
+function allFinite(vars: tf.Variable[]): boolean {
+  if (!vars.length) return true;
+  const s = tf.tidy(() => tf.addN(vars.map((v) => tf.sum(v))));
+  const finite = Number.isFinite(s.dataSync()[0]);
+  s.dispose();
+  return finite;
+}
+
 export class Trainer {
   readonly model: MultiTaskModel;
   readonly tasks: Task[];
   readonly options: TrainerOptions;
   readonly weighting: Weighting;
-  private optimizer: tf.Optimizer;
-  private readonly sharedSet: Set<tf.Variable>;
+  protected readonly optimizer: tf.Optimizer;
+  private readonly stepper: StepRunner;
+  private readonly guard: DivergenceGuard;
+  private readonly callbacks: TrainerCallback[];
+  private readonly early: EarlyStopping | null;
+  private readonly affinityCallback: AffinityCallback | null;
   /** Persistent state of stateful aggregators (GradVac's targets). */
   private aggregatorState: Record<string, unknown> = {};
-  private readonly stats: GradientStatsAccumulator;
-  private epochAffinity: AffinityAccumulator;
-  private totalAffinity: AffinityAccumulator;
   private history: EpochRecord[] = [];
   private nextEpoch = 0;
-  private early: EarlyStoppingState = initialEarlyStopping();
-  private bestWeights: tf.Tensor[] | null = null;
   private stopped = false;
   /** Steps taken over the whole run (seeds stochastic methods; saved in checkpoints). */
   private globalStep = 0;
@@ -148,20 +177,24 @@ export class Trainer {
       // An unknown method, a misspelt option or a bad value fails here, not at the first step.
       const { method: aggMethod, ...aggOptions } = options.aggregator;
       checkAggregatorOptions(aggMethod, aggOptions);
+      if (this.weighting.combineGradients) {
+        throw new Error(`weighting "${this.weighting.name}" works on gradients itself; it cannot be combined with aggregator "${aggMethod}"`);
+      }
     }
     this.optimizer = createOptimizer(options.optimizer);
-    this.sharedSet = new Set(model.sharedVariables());
-    this.stats = new GradientStatsAccumulator(tasks.length);
-    this.epochAffinity = new AffinityAccumulator(tasks.length);
-    this.totalAffinity = new AffinityAccumulator(tasks.length);
-    if (options.aggregator && this.weighting.combineGradients) {
-      throw new Error(`weighting "${this.weighting.name}" works on gradients itself; it cannot be combined with aggregator "${options.aggregator.method}"`);
-    }
-  }
+    const div = typeof options.onDivergence === 'string' ? { policy: options.onDivergence } : options.onDivergence;
+    this.guard = new DivergenceGuard(tasks.map((t) => t.name), div);
+    this.stepper = new StepRunner(model, tasks, this.weighting, this.optimizer, { l2: options.l2 ?? 0, penalties: () => this.options.penalties ?? [], lr: options.optimizer.lr }, this.guard);
 
-  /** Variables the optimizer updates, in a fixed order (optimizer state is restored by position). */
-  private variables(): tf.Variable[] {
-    return [...this.model.trainableVariables(), ...(this.weighting.variables?.() ?? [])];
+    const builtIn: TrainerCallback[] = [];
+    const aff = options.affinity;
+    this.affinityCallback = aff ? new AffinityCallback(model, tasks, aff.every ?? 10, aff.lr ?? options.optimizer.lr) : null;
+    if (this.affinityCallback) builtIn.push(this.affinityCallback);
+    const every = this.statsEvery();
+    if (every) builtIn.push(new GradientStatsCallback(tasks.length, every));
+    this.early = options.earlyStopping ? new EarlyStopping(tasks, options.earlyStopping.patience, options.earlyStopping.minDelta ?? 0) : null;
+    if (this.early) builtIn.push(this.early);
+    this.callbacks = [...builtIn, ...(options.callbacks ?? [])];
   }
 
   /** Whether steps differentiate each task separately (an aggregator or a gradient-space weighting). */
@@ -179,14 +212,31 @@ export class Trainer {
     return o.every ?? (this.gradientMode ? 1 : 10);
   }
 
+  /** Ends the run after the current epoch (early stopping asks this). */
+  requestStop(): void {
+    this.stopped = true;
+  }
+
+  /** Whether the run ends after this epoch. */
+  get stopRequested(): boolean {
+    return this.stopped;
+  }
+
+  /** The direction of a gradient-space step; the callbacks that asked for it get this step's Gramian. */
   private direction(step: number, ctx: WeightingContext): DirectionFn {
     const inner = this.innerDirection(step, ctx);
-    const every = this.statsEvery();
-    if (!every || step % every !== 0) return inner;
+    if (!wantsGramian(this.callbacks, step)) return inner;
     return (G, losses) => {
-      this.stats.addGramian(G.gramian());
+      this.emitGramian(G.gramian(), step);
       return inner(G, losses);
     };
+  }
+
+  private emitGramian(M: number[][], step: number): void {
+    for (const c of this.callbacks) {
+      const every = c.gramianEvery?.() ?? 0;
+      if (every > 0 && step % every === 0) c.onGramian?.(M, step);
+    }
   }
 
   private innerDirection(step: number, ctx: WeightingContext): DirectionFn {
@@ -203,77 +253,13 @@ export class Trainer {
     return (G) => ({ weights: new Array<number>(G.T).fill(1) });
   }
 
-  /** One optimizer step on a batch; returns the per-task losses as a [T] tensor (caller disposes). */
-  step(batch: Batch, epoch: number, step: number): tf.Tensor {
-    this.dropout ??= dropoutLayers(this.model.layersModel());
-    if (this.dropout.length) reseedDropout(this.dropout, this.options.seed, step);
-    const mode = this.gradientMode;
-    const ctx = { epoch, step };
-    if (!mode) this.lossModeStats(batch, ctx);
-    const aff = this.options.affinity;
-    if (aff && ctx.step % (aff.every ?? 10) === 0) {
-      const Z = lookaheadAffinity(this.model, this.tasks, batch, aff.lr ?? this.options.optimizer.lr);
-      this.epochAffinity.add(Z);
-      this.totalAffinity.add(Z);
-    }
-    const losses = mode ? this.gradientSpaceStep(batch, ctx, mode) : this.lossSpaceStep(batch, ctx);
-    if (this.weighting.afterStep) {
-      const before = Array.from(losses.dataSync());
-      this.weighting.afterStep(before, () => batchLosses(this.model, this.tasks, batch), ctx);
-    }
-    return losses;
-  }
-
-  private gradientSpaceStep(batch: Batch, ctx: WeightingContext, mode: GradientMode): tf.Tensor {
-    const { grads, losses } = gradientStep({
-      model: this.model, tasks: this.tasks, weighting: this.weighting, batch, ctx, mode, direction: this.direction(ctx.step, ctx),
-    });
-    const l2 = this.options.l2 ?? 0;
-    const named: tf.NamedTensorMap = {};
-    for (const v of this.model.trainableVariables()) {
-      let g = grads.get(v);
-      if (!g) continue;
-      // d/dθ λ‖θ‖² = 2λθ on the shared parameters, added after aggregation (it is not a task's gradient).
-      if (l2 > 0 && this.sharedSet.has(v)) {
-        const withL2 = tf.tidy(() => tf.add(g!, tf.mul(2 * l2, v)));
-        g.dispose();
-        g = withL2;
-      }
-      named[v.name] = g;
-    }
-    this.addPenaltyGradients(batch, named);
-    this.apply(named, ctx.step);
-    Object.values(named).forEach((g) => g.dispose());
-    return losses;
-  }
-
-  /**
-   * Applies the optimizer. With an alternating schedule, variables outside this step's group are put
-   * back to their values afterwards: a zero gradient would not freeze them under Adam (its momentum
-   * keeps moving them), and a missing one would shift Adam's per-position state.
-   */
-  private apply(named: tf.NamedTensorMap, step: number): void {
-    const frozen: [tf.Variable, tf.Tensor][] = [];
-    if (this.model.variablesForStep) {
-      const active = new Set(this.model.variablesForStep(step));
-      // Only the model's own variables follow its schedule; a weighting's (UW's log σ²) always train.
-      for (const v of this.model.trainableVariables()) if (!active.has(v) && named[v.name]) frozen.push([v, tf.clone(v)]);
-    }
-    this.optimizer.applyGradients(named);
-    for (const [v, value] of frozen) {
-      v.assign(value);
-      value.dispose();
-    }
-  }
-
-  /** In loss mode, per-task gradients are computed for the statistics only, and then dropped. */
-  private lossModeStats(batch: Batch, ctx: WeightingContext): void {
-    const every = this.statsEvery();
-    if (!every || ctx.step % every !== 0) return;
+  /** In loss mode, per-task gradients are computed only for the callbacks that want a Gramian, then dropped. */
+  private lossModeGramian(batch: Batch, ctx: WeightingContext): void {
+    if (!wantsGramian(this.callbacks, ctx.step)) return;
     const { grads, losses } = gradientStep({
       model: this.model, tasks: this.tasks, weighting: this.weighting, batch, ctx, mode: 'param',
       direction: (G) => {
-        this.stats.addGramian(G.gramian());
+        this.emitGramian(G.gramian(), ctx.step);
         return { weights: new Array<number>(G.T).fill(0) };
       },
     });
@@ -281,189 +267,128 @@ export class Trainer {
     losses.dispose();
   }
 
-  /** Penalties are not a task's gradient: their gradient is added after aggregation, like L2. */
-  private addPenaltyGradients(batch: Batch, named: tf.NamedTensorMap): void {
-    const penalties = this.options.penalties ?? [];
-    const reg = this.model.regularization?.bind(this.model);
-    if (!penalties.length && !reg) return;
-    const vars = this.model.trainableVariables();
-    const { value, grads } = tf.variableGrads(() => {
-      const terms = penalties.length ? [tf.addN(penalties.map((p) => p(batch, this.model.forward(batch.x, true).logits)))] : [];
-      if (reg) terms.push(reg());
-      return tf.addN(terms) as tf.Scalar;
-    }, vars);
-    value.dispose();
-    for (const v of vars) {
-      const g = grads[v.name];
-      if (!g) continue;
-      if (named[v.name]) {
-        const sum = tf.add(named[v.name], g);
-        named[v.name].dispose();
-        g.dispose();
-        named[v.name] = sum;
-      } else named[v.name] = g;
-    }
+  /** One optimizer step on a batch; returns the per-task losses as a [T] tensor (caller disposes). */
+  step(batch: Batch, epoch: number, step: number): tf.Tensor {
+    this.dropout ??= dropoutLayers(this.model.layersModel());
+    if (this.dropout.length) reseedDropout(this.dropout, this.options.seed, step);
+    const mode = this.gradientMode;
+    const ctx = { epoch, step };
+    if (!mode) this.lossModeGramian(batch, ctx);
+    for (const c of this.callbacks) c.onBatchBegin?.(batch, step);
+    const label = this.options.label ? `${this.options.label}, ` : '';
+    return this.stepper.run(batch, ctx, mode, mode ? this.direction(step, ctx) : null, `${label}epoch ${epoch + 1}, step ${step + 1}`);
   }
 
-  private lossSpaceStep(batch: Batch, ctx: WeightingContext): tf.Tensor {
-    const { epoch, step } = ctx;
-    const l2 = this.options.l2 ?? 0;
-    const shared = this.model.sharedVariables();
-    let taskLosses: tf.Tensor | null = null;
-    const { value, grads } = tf.variableGrads(() => {
-      const { logits } = this.model.forward(batch.x, true);
-      const losses = this.tasks.map((t, i) => t.loss(logits[i], batch.labels[i], batch.masks[i]));
-      taskLosses = tf.keep(tf.stack(losses));
-      let total = this.weighting.combine(losses, { epoch, step });
-      for (const p of this.options.penalties ?? []) total = tf.add(total, p(batch, logits));
-      if (this.model.regularization) total = tf.add(total, this.model.regularization());
-      if (l2 > 0 && shared.length) total = tf.add(total, tf.mul(l2, tf.addN(shared.map((v) => tf.sum(tf.square(v))))));
-      return total as tf.Scalar;
-    }, this.variables());
-    this.apply(grads, step);
-    value.dispose();
-    Object.values(grads).forEach((g) => g.dispose());
-    return taskLosses!;
-  }
-
-  /** Restores model, optimizer, weighting and schedule from `<runDir>/checkpoint` (if present). */
-  async resume(): Promise<boolean> {
-    if (!this.options.runDir) throw new Error('resume needs a runDir');
-    const ckpt = loadCheckpoint(this.options.runDir);
-    if (!ckpt) return false;
-    const lm = this.model.layersModel();
-    if (ckpt.modelWeights.length !== lm.weights.length) {
-      throw new Error(`checkpoint has ${ckpt.modelWeights.length} weight tensors, the model ${lm.weights.length}: the config changed since it was saved`);
-    }
-    lm.setWeights(ckpt.modelWeights);
-    ckpt.modelWeights.forEach((t) => t.dispose());
-    if (ckpt.optimizer.length) await restoreOptimizerState(this.optimizer, ckpt.optimizer);
-    this.weighting.restore?.(ckpt.state.weighting);
-    this.aggregatorState = (ckpt.state.aggregator as Record<string, unknown> | undefined) ?? {};
-    this.history = ckpt.state.history as EpochRecord[];
-    this.nextEpoch = ckpt.state.epoch + 1;
-    this.globalStep = ckpt.state.globalStep ?? 0;
-    this.early = ckpt.state.early;
-    this.stopped = ckpt.state.stopped;
-    this.bestWeights?.forEach((t) => t.dispose());
-    this.bestWeights = ckpt.best;
-    return true;
-  }
-
-  private snapshotBest(): void {
-    this.bestWeights?.forEach((t) => t.dispose());
-    this.bestWeights = this.model.trainableVariables().map((v) => tf.clone(v));
-  }
-
-  private restoreBest(): void {
-    if (!this.bestWeights) return;
-    this.model.trainableVariables().forEach((v, i) => v.assign(this.bestWeights![i]));
-  }
-
-  private manifest(inputShape: number[]): Manifest {
-    return buildManifest({
-      architecture: this.model.architecture, inputShape, tasks: this.tasks,
-      preprocessing: this.options.preprocessing, dataset: this.options.dataset,
-    });
-  }
-
-  private async checkpoint(epoch: number, inputShape: number[]): Promise<void> {
-    const runDir = this.options.runDir!;
+  /** The schedule and plug-in state (and the optimizer's and early stopping's tensors) for a checkpoint. */
+  async snapshot(): Promise<TrainerSnapshot> {
+    const named: Record<string, unknown> = {};
+    for (const c of this.callbacks) if (c.name && c.name !== 'early' && c.state) named[c.name] = c.state();
     const state: TrainerState = {
-      epoch, history: this.history, early: this.early, stopped: this.stopped,
+      epoch: this.nextEpoch - 1, history: this.history, early: this.early?.state() ?? initialEarlyStopping(), stopped: this.stopped,
       weighting: this.weighting.state?.() ?? null, aggregator: this.aggregatorState, seed: this.options.seed, globalStep: this.globalStep,
+      ...(Object.keys(named).length ? { callbacks: named } : {}),
     };
-    await saveCheckpoint(runDir, {
-      model: this.model.layersModel(), manifest: this.manifest(inputShape), optimizer: await optimizerState(this.optimizer),
-      best: this.bestWeights, state,
-    });
-    writeFileAtomic(path.join(runDir, 'history.jsonl'), this.history.map((r) => JSON.stringify(r)).join('\n') + '\n');
+    return { state, optimizer: await optimizerState(this.optimizer), best: this.early?.bestWeights() ?? null };
+  }
+
+  /** Restores the model's weights, the optimizer, the plug-ins and the schedule from a checkpoint. */
+  async restore(checkpoint: TrainerSnapshot & { modelWeights: tf.Tensor[] }): Promise<void> {
+    const lm = this.model.layersModel();
+    if (checkpoint.modelWeights.length !== lm.weights.length) {
+      throw new Error(`checkpoint has ${checkpoint.modelWeights.length} weight tensors, the model ${lm.weights.length}: the config changed since it was saved`);
+    }
+    lm.setWeights(checkpoint.modelWeights);
+    checkpoint.modelWeights.forEach((t) => t.dispose());
+    if (checkpoint.optimizer.length) await restoreOptimizerState(this.optimizer, checkpoint.optimizer);
+    const s = checkpoint.state;
+    this.weighting.restore?.(s.weighting);
+    this.aggregatorState = (s.aggregator as Record<string, unknown> | undefined) ?? {};
+    this.history = s.history as EpochRecord[];
+    this.nextEpoch = s.epoch + 1;
+    this.globalStep = s.globalStep ?? 0;
+    this.stopped = s.stopped;
+    this.early?.restore(s.early);
+    this.early?.setBestWeights(checkpoint.best);
+    if (!this.early) checkpoint.best?.forEach((t) => t.dispose());
+    for (const c of this.callbacks) if (c.name && c.name !== 'early' && s.callbacks && c.name in s.callbacks) c.restore?.(s.callbacks[c.name]);
   }
 
   async fit(train: Dataset, val?: Dataset): Promise<FitResult> {
     const o = this.options;
     const names = this.tasks.map((t) => t.name);
     const data = prepare(train, names);
-    const progress: Progress = createProgress(o.progress ?? 'auto', o.label ?? 'train');
-    const useEarly = !!(o.earlyStopping && val);
-    if (o.runDir) fs.mkdirSync(o.runDir, { recursive: true });
     let epochsThisCall = 0;
+    let result: FitResult | undefined;
+    for (const c of this.callbacks) await c.onTrainBegin?.(this, train);
     try {
       for (let epoch = this.nextEpoch; epoch < o.epochs && !this.stopped; epoch++) {
         if (o.maxEpochsThisCall !== undefined && epochsThisCall >= o.maxEpochsThisCall) break;
         const t0 = performance.now();
         const steps = epochBatches(data, o.batchSize, o.seed, epoch, o.batching ?? 'mixed');
-        const stepsPerEpoch = steps.length;
-        progress.startEpoch(epoch, o.epochs, stepsPerEpoch);
+        for (const c of this.callbacks) c.onEpochBegin?.(epoch, o.epochs, steps.length);
+        const skippedBefore = this.guard.skipped;
         let lossSum = tf.zeros([this.tasks.length]);
-        let s = 0;
         for (const { rows, slice } of steps) {
           const batch = makeBatch(data, rows, slice);
-          const losses = this.step(batch, epoch, this.globalStep++);
+          const step = this.globalStep++;
+          const losses = this.step(batch, epoch, step);
           disposeBatch(batch);
-          const next = tf.tidy(() => tf.add(lossSum, tf.mul(losses, rows.length)));
-          lossSum.dispose();
-          lossSum = next;
-          // Reading a value forces a sync; once every 10 steps is enough for the bar.
-          progress.step(s % 10 === 0 ? (losses.dataSync() as Float32Array).reduce((a, b) => a + b, 0) : undefined);
+          const values = losses.dataSync() as Float32Array;
+          if (this.stepper.lastApplied) {
+            const next = tf.tidy(() => tf.add(lossSum, tf.mul(losses, rows.length)));
+            lossSum.dispose();
+            lossSum = next;
+          }
+          for (const c of this.callbacks) c.onBatchEnd?.(step, values);
           losses.dispose();
-          s++;
         }
         const rowsSeen = steps.reduce((acc, st) => acc + st.rows.length, 0);
         const trainSeconds = (performance.now() - t0) / 1000;
         const meanLosses = Array.from(lossSum.dataSync()).map((v) => v / rowsSeen);
         lossSum.dispose();
+        this.guard.checkWeights(allFinite(this.model.trainableVariables()), `${o.label ? `${o.label}, ` : ''}the end of epoch ${epoch + 1}`);
         this.weighting.endEpoch?.(meanLosses);
         const lambda = this.weighting.weights();
-        const gradStats = this.stats.take();
         const record: EpochRecord = {
           epoch: epoch + 1,
           seconds: 0,
           trainSeconds,
-          weights: Object.fromEntries(names.map((n, i) => [n, lambda[i]])),
-          train: Object.fromEntries(names.map((n, i) => [n, { loss: meanLosses[i] }])),
+          weights: Object.fromEntries(names.map((n, i) => [n, lambda[i]!])),
+          train: Object.fromEntries(names.map((n, i) => [n, { loss: meanLosses[i]! }])),
           memory: { tensors: tf.memory().numTensors, rssMB: residentMB() },
         };
-        const affinity = this.epochAffinity.mean();
-        if (affinity) {
-          record.affinity = affinity;
-          this.epochAffinity = new AffinityAccumulator(this.tasks.length);
-        }
-        if (gradStats) {
-          record.gradCosine = gradStats.gradCosine;
-          record.conflictShare = gradStats.conflictShare;
-          record.conflictSteps = gradStats.conflictSteps;
-        }
-        if (val) {
-          record.val = evaluateDataset(this.model, this.tasks, val).metrics;
-          if (useEarly) {
-            record.best = observeEpoch(this.early, this.tasks, epoch + 1, record.val, o.earlyStopping!.minDelta ?? 0);
-            record.score = this.early.bestEpoch === epoch + 1 ? this.early.bestScore : undefined;
-            if (record.best) this.snapshotBest();
-            if (this.early.badEpochs >= o.earlyStopping!.patience) this.stopped = true;
-          }
-        }
+        if (this.guard.skipped > skippedBefore) record.skippedBatches = this.guard.skipped - skippedBefore;
+        if (val) record.val = evaluateDataset(this.model, this.tasks, val).metrics;
         record.seconds = (performance.now() - t0) / 1000;
         this.history.push(record);
         this.nextEpoch = epoch + 1;
         epochsThisCall++;
-        progress.endEpoch(summarise(record, this.tasks));
+        // In list order: the built-in callbacks complete the record (statistics, best epoch, a stop
+        // request) before progress prints it and a checkpoint stores it.
+        for (const c of this.callbacks) await c.onEpochEnd?.(record, this);
         o.onEpoch?.(record);
-        const every = o.checkpointEvery ?? 1;
-        const last = epoch + 1 === o.epochs || this.stopped;
-        if (o.runDir && ((epoch + 1) % every === 0 || last)) await this.checkpoint(epoch, train.inputShape);
       }
+      const finished = this.stopped || this.nextEpoch >= o.epochs;
+      result = { history: this.history, bestEpoch: this.early && val ? this.early.bestEpoch : this.nextEpoch, stoppedEarly: this.stopped, finished };
+      return result;
     } finally {
-      progress.stop();
+      for (const c of this.callbacks) await c.onTrainEnd?.(result, this);
     }
-    const finished = this.stopped || this.nextEpoch >= o.epochs;
-    if (finished && useEarly) this.restoreBest();
-    return { history: this.history, bestEpoch: useEarly ? this.early.bestEpoch : this.nextEpoch, stoppedEarly: this.stopped, finished };
+  }
+
+  /** The epoch records so far. */
+  get records(): readonly EpochRecord[] {
+    return this.history;
+  }
+
+  /** Epochs completed so far (over resumes). */
+  get epochsDone(): number {
+    return this.nextEpoch;
   }
 
   /** Mean inter-task affinity over all measured steps of this trainer (T×T), if measured. */
   affinity(): number[][] | undefined {
-    return this.totalAffinity.mean();
+    return this.affinityCallback?.mean();
   }
 
   /** Metrics (and losses) of the current model on a dataset. */
@@ -472,21 +397,8 @@ export class Trainer {
   }
 
   dispose(): void {
-    this.bestWeights?.forEach((t) => t.dispose());
-    this.bestWeights = null;
+    this.early?.dispose();
+    this.stepper.dispose();
     this.optimizer.dispose();
   }
-}
-
-function fmt(v: number | undefined): string {
-  if (v === undefined || Number.isNaN(v)) return '-';
-  return Math.abs(v) >= 100 ? v.toFixed(1) : v.toFixed(4);
-}
-
-function summarise(r: EpochRecord, tasks: Task[]): string {
-  const parts = tasks.map((t) => {
-    const val = r.val?.[t.name];
-    return `${t.name}: loss ${fmt(r.train[t.name].loss)}${val ? ` val_${t.primary} ${fmt(val[t.primary])}` : ''}`;
-  });
-  return `${parts.join(' | ')} (${r.seconds.toFixed(1)}s)${r.best ? ' *' : ''}`;
 }

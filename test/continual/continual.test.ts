@@ -8,7 +8,7 @@ import { distillationLoss, lwfPenalty } from '../../src/continual/lwf.js';
 import { buildModel } from '../../src/models/registry.js';
 import type { MultiTaskModel } from '../../src/models/types.js';
 import { createTask } from '../../src/tasks/registry.js';
-import { Trainer } from '../../src/train/trainer.js';
+import { Trainer } from '../../src/train/node/trainer.js';
 import { makeBatch, prepare } from '../../src/train/batches.js';
 import { syntheticDataset } from '../helpers/synthetic.js';
 

@@ -5,7 +5,7 @@ import type { AdditiveModel } from '../../src/models/additive.js';
 import { buildModel } from '../../src/models/registry.js';
 import type { MultiTaskModel } from '../../src/models/types.js';
 import { disposeBatch, makeBatch, prepare } from '../../src/train/batches.js';
-import { Trainer, type TrainerOptions } from '../../src/train/trainer.js';
+import { Trainer, type TrainerOptions } from '../../src/train/node/trainer.js';
 import { build, ds, expectAllClose, expectSaveLoadEqual, maxAbsDiff, randomInput, tasksOf } from './helpers.js';
 
 beforeAll(async () => { await initBackend('wasm'); });

@@ -50,7 +50,7 @@ describe('cross-stitch', () => {
   });
 
   it('α is learned: training moves it', async () => {
-    const { Trainer } = await import('../../src/train/trainer.js');
+    const { Trainer } = await import('../../src/train/node/trainer.js');
     const { model, tasks } = build('cross-stitch');
     const m = model as CrossStitchModel;
     const a0 = m.alpha();

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src/engine/backend.js';
 import { tf } from '../../src/engine/tf.js';
-import { Trainer, type TrainerOptions } from '../../src/train/trainer.js';
+import { Trainer, type TrainerOptions } from '../../src/train/node/trainer.js';
 import { syntheticDataset } from '../helpers/synthetic.js';
 import { ARCHITECTURES, build, ds } from './helpers.js';
 

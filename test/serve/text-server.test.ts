@@ -15,7 +15,7 @@ import { predictText } from '../../src/run/predict-text.js';
 import { saveTextModel } from '../../src/run/text.js';
 import { createServer } from '../../src/serve/server.js';
 import { createTask } from '../../src/tasks/registry.js';
-import { Trainer } from '../../src/train/trainer.js';
+import { Trainer } from '../../src/train/node/trainer.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mtl-text-serve-'));
 const dir = path.join(tmp, 'model');

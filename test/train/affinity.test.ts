@@ -6,7 +6,7 @@ import type { Dataset } from '../../src/data/types.js';
 import { buildModel } from '../../src/models/registry.js';
 import { bestGrouping, groupScore } from '../../src/relations/grouping.js';
 import { createTask } from '../../src/tasks/registry.js';
-import { Trainer } from '../../src/train/trainer.js';
+import { Trainer } from '../../src/train/node/trainer.js';
 import { makeBatch, prepare } from '../../src/train/batches.js';
 import { lookaheadAffinity } from '../../src/train/affinity.js';
 

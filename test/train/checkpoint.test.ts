@@ -4,8 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src/engine/backend.js';
-import { loadCheckpoint } from '../../src/train/checkpoint.js';
-import { writeDirAtomic, resolveAtomicDir } from '../../src/train/atomic.js';
+import { loadCheckpoint } from '../../src/train/node/checkpoint.js';
+import { writeDirAtomic, resolveAtomicDir } from '../../src/train/node/atomic.js';
 
 beforeAll(async () => { await initBackend('cpu'); });
 

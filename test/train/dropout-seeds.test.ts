@@ -7,7 +7,7 @@ import { tf } from '../../src/engine/tf.js';
 import { buildModel } from '../../src/models/registry.js';
 import { createTask } from '../../src/tasks/registry.js';
 import { dropoutLayers, dropoutSeed, reseedDropout } from '../../src/train/dropout-seeds.js';
-import { Trainer, type TrainerOptions } from '../../src/train/trainer.js';
+import { Trainer, type TrainerOptions } from '../../src/train/node/trainer.js';
 import { syntheticDataset } from '../helpers/synthetic.js';
 
 beforeAll(async () => { await initBackend('wasm'); });

@@ -5,7 +5,7 @@ import type { Dataset } from '../../src/data/types.js';
 import { buildModel } from '../../src/models/registry.js';
 import { createTask } from '../../src/tasks/registry.js';
 import { GradientStatsAccumulator } from '../../src/train/gradient-stats.js';
-import { Trainer } from '../../src/train/trainer.js';
+import { Trainer } from '../../src/train/node/trainer.js';
 
 beforeAll(async () => { await initBackend('wasm'); });
 

@@ -3,7 +3,7 @@ import { initBackend } from '../../src/engine/backend.js';
 import { tf } from '../../src/engine/tf.js';
 import { buildModel } from '../../src/models/registry.js';
 import { createTask } from '../../src/tasks/registry.js';
-import { Trainer, type TrainerOptions } from '../../src/train/trainer.js';
+import { Trainer, type TrainerOptions } from '../../src/train/node/trainer.js';
 import { aggregate, isGramianMethod, registerAggregator, weightsFromGramian } from '../../src/aggregators/index.js';
 import { disposeBatch, makeBatch, prepare } from '../../src/train/batches.js';
 import { fromWeights } from '../../src/aggregators/weighted.js';

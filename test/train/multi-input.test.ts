@@ -7,7 +7,7 @@ import { buildModel } from '../../src/models/registry.js';
 import { createTask } from '../../src/tasks/registry.js';
 import { disposeBatch, makeBatch, prepare } from '../../src/train/batches.js';
 import { epochBatches } from '../../src/train/sampler.js';
-import { Trainer } from '../../src/train/trainer.js';
+import { Trainer } from '../../src/train/node/trainer.js';
 import { syntheticDataset } from '../helpers/synthetic.js';
 
 beforeAll(async () => { await initBackend('wasm'); });

@@ -3,7 +3,7 @@ import { initBackend } from '../../src/engine/backend.js';
 import { tf } from '../../src/engine/tf.js';
 import { buildModel } from '../../src/models/registry.js';
 import { createTask } from '../../src/tasks/registry.js';
-import { Trainer } from '../../src/train/trainer.js';
+import { Trainer } from '../../src/train/node/trainer.js';
 import { syntheticDataset } from '../helpers/synthetic.js';
 
 beforeAll(async () => { await initBackend('cpu'); });

@@ -6,7 +6,8 @@ import { UsageError } from '../../config/errors.js';
 import { readConfigFile } from '../../config/load.js';
 import { initBackend } from '../../engine/backend.js';
 import { ADD_TASK_METHODS, formatAddTask, runAddTask, type AddTaskMethod } from '../../run/add-task.js';
-import { DATA_DIR_HELP } from '../options.js';
+import { backendOption, dataDirOption, epochsOption } from '../options.js';
+import { nonNegativeNumber } from '../flags.js';
 
 const list = (v: string) => v.split(',').map((s) => s.trim()).filter(Boolean);
 
@@ -18,13 +19,6 @@ function parseMethods(v: string): AddTaskMethod[] {
   return methods as AddTaskMethod[];
 }
 
-function positive(what: string) {
-  return (v: string) => {
-    const n = Number(v);
-    if (!Number.isFinite(n) || n < 0) throw new UsageError(`${what}: expected a non-negative number, got '${v}'`);
-    return n;
-  };
-}
 
 export function registerAddTask(program: Command): void {
   program
@@ -34,14 +28,14 @@ export function registerAddTask(program: Command): void {
     .requiredOption('--base <tasks>', 'comma-separated tasks trained first')
     .requiredOption('--new <tasks>', 'comma-separated tasks added afterwards')
     .option('--method <list>', `all | comma-separated of ${ADD_TASK_METHODS.join(', ')} (frozen = encoder frozen, a reference)`, 'all')
-    .option('--ewc-lambda <x>', 'EWC λ', positive('--ewc-lambda'), 100)
-    .option('--fisher-samples <n>', 'samples for the diagonal Fisher', positive('--fisher-samples'), 1000)
-    .option('--lwf-lambda <x>', 'LwF distillation weight λ_o', positive('--lwf-lambda'), 1)
-    .option('--temperature <x>', 'LwF temperature', positive('--temperature'), 2)
-    .option('--epochs <n>', 'override train.epochs (both stages)', (v) => Number(v))
+    .option('--ewc-lambda <x>', 'EWC λ', nonNegativeNumber('--ewc-lambda'), 100)
+    .option('--fisher-samples <n>', 'samples for the diagonal Fisher', nonNegativeNumber('--fisher-samples'), 1000)
+    .option('--lwf-lambda <x>', 'LwF distillation weight λ_o', nonNegativeNumber('--lwf-lambda'), 1)
+    .option('--temperature <x>', 'LwF temperature', nonNegativeNumber('--temperature'), 2)
+    .addOption(epochsOption('override train.epochs (both stages)'))
     .option('-o, --out <dir>', 'output folder (default: runs/<name>-add-task)')
-    .option('-b, --backend <name>', 'wasm | cpu | tensorflow')
-    .option('--data-dir <dir>', DATA_DIR_HELP)
+    .addOption(backendOption('wasm | cpu | tensorflow'))
+    .addOption(dataDirOption())
     .action(async (file: string, opts: { base: string; new: string; method: string; ewcLambda: number; fisherSamples: number; lwfLambda: number; temperature: number; epochs?: number; out?: string; backend?: string; dataDir?: string }) => {
       const { config, baseDir } = readConfigFile(file);
       const methods = parseMethods(opts.method);

@@ -4,7 +4,8 @@ import type { Command } from 'commander';
 import { readConfigFile } from '../../config/load.js';
 import { initBackend } from '../../engine/backend.js';
 import { formatAffinity, runAffinity } from '../../run/affinity.js';
-import { DATA_DIR_HELP } from '../options.js';
+import { backendOption, dataDirOption, epochsOption, progressOption } from '../options.js';
+import { positiveInt } from '../flags.js';
 
 export function registerAffinity(program: Command): void {
   program
@@ -12,13 +13,13 @@ export function registerAffinity(program: Command): void {
     .description('measure inter-task affinity during training (TAG lookahead), print the matrix and the best task grouping')
     .argument('<config>', 'experiment config')
     .option('-o, --out <dir>', 'output folder (default: runs/<name>-affinity)')
-    .option('--every <n>', 'measure every n steps', (v) => Number(v), 5)
-    .option('--groups <k>', 'at most k groups', (v) => Number(v))
+    .option('--every <n>', 'measure every n steps', positiveInt('--every'), 5)
+    .option('--groups <k>', 'at most k groups', positiveInt('--groups'))
     .option('--train-groups', 'train one model per suggested group and compare with all-in-one and STL')
-    .option('-b, --backend <name>', 'wasm | cpu | tensorflow')
-    .option('--epochs <n>', 'override train.epochs', (v) => Number(v))
-    .option('--data-dir <dir>', DATA_DIR_HELP)
-    .option('--progress <mode>', 'auto | bar | lines | silent', 'lines')
+    .addOption(backendOption('wasm | cpu | tensorflow'))
+    .addOption(epochsOption())
+    .addOption(dataDirOption())
+    .addOption(progressOption('lines'))
     .action(async (file: string, opts: { out?: string; every: number; groups?: number; trainGroups?: boolean; backend?: string; epochs?: number; dataDir?: string; progress: 'lines' }) => {
       const { config, baseDir } = readConfigFile(file);
       if (opts.epochs !== undefined) config.train.epochs = opts.epochs;

@@ -6,34 +6,30 @@ import { initBackend } from '../../engine/backend.js';
 import { formatAgentReport, runAgent } from '../../run/agent.js';
 import { DEFAULT_TEXT_SETTINGS, type TextTrainSettings } from '../../run/text.js';
 import type { TextEncoderConfig } from '../../models/text/encoder.js';
-import { DATA_DIR_HELP } from '../options.js';
+import { backendOption, dataDirOption, progressOption } from '../options.js';
+import { nonNegativeInt, positiveNumber } from '../flags.js';
 
-const int = (what: string) => (v: string) => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) throw new UsageError(`${what}: expected a non-negative integer, got '${v}'`);
-  return n;
-};
 
 export function registerAgent(program: Command): void {
   program
     .command('agent')
     .description('SNIPS joint intent + slot model vs single-task models (intent accuracy, slot F1, exact match, Δm%), and a model with the review sentiment tasks too')
     .option('-o, --out <dir>', 'run folder', path.join('runs', 'agent'))
-    .option('--seed <n>', 'seed of everything (initialisation, batches, sentiment split)', int('--seed'), DEFAULT_TEXT_SETTINGS.seed)
-    .option('--epochs <n>', 'most epochs per model (early stopping on dev)', int('--epochs'), DEFAULT_TEXT_SETTINGS.epochs)
-    .option('--patience <n>', 'early-stopping patience in epochs (0 = off)', int('--patience'), DEFAULT_TEXT_SETTINGS.patience)
-    .option('--batch-size <n>', 'batch size', int('--batch-size'), DEFAULT_TEXT_SETTINGS.batchSize)
-    .option('--lr <x>', 'Adam learning rate', (v) => Number(v), DEFAULT_TEXT_SETTINGS.lr)
+    .option('--seed <n>', 'seed of everything (initialisation, batches, sentiment split)', nonNegativeInt('--seed'), DEFAULT_TEXT_SETTINGS.seed)
+    .option('--epochs <n>', 'most epochs per model (early stopping on dev)', nonNegativeInt('--epochs'), DEFAULT_TEXT_SETTINGS.epochs)
+    .option('--patience <n>', 'early-stopping patience in epochs (0 = off)', nonNegativeInt('--patience'), DEFAULT_TEXT_SETTINGS.patience)
+    .option('--batch-size <n>', 'batch size', nonNegativeInt('--batch-size'), DEFAULT_TEXT_SETTINGS.batchSize)
+    .option('--lr <x>', 'Adam learning rate', positiveNumber('--lr'), DEFAULT_TEXT_SETTINGS.lr)
     .option('--encoder <type>', 'bigru | transformer', 'bigru')
-    .option('--dim <n>', 'encoder width', int('--dim'), 64)
-    .option('--layers <n>', 'transformer layers', int('--layers'), 1)
+    .option('--dim <n>', 'encoder width', nonNegativeInt('--dim'), 64)
+    .option('--layers <n>', 'transformer layers', nonNegativeInt('--layers'), 1)
     .option('--pool <mode>', 'sentence pooling: mean | max', 'mean')
     .option('--batching <mode>', 'mixed | per-task (multi-input model)', 'mixed')
-    .option('--limit <n>', 'first n training sentences per dataset (quick runs)', int('--limit'))
+    .option('--limit <n>', 'first n training sentences per dataset (quick runs)', nonNegativeInt('--limit'))
     .option('--no-sentiment', 'skip the model with the review sentiment tasks')
-    .option('-b, --backend <name>', 'wasm | cpu | tensorflow (default: $MTL_BACKEND or wasm)')
-    .option('--data-dir <dir>', DATA_DIR_HELP)
-    .option('--progress <mode>', 'auto | bar | lines | silent', 'lines')
+    .addOption(backendOption())
+    .addOption(dataDirOption())
+    .addOption(progressOption('lines'))
     .action(async (opts: {
       out: string; seed: number; epochs: number; patience: number; batchSize: number; lr: number; encoder: string; dim: number; layers: number;
       pool: string; batching: string; limit?: number; sentiment: boolean; backend?: string; dataDir?: string; progress: TextTrainSettings['progress'];

@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { readConfigFile } from '../../config/load.js';
 import { initBackend } from '../../engine/backend.js';
 import { runCompare } from '../../run/compare.js';
-import { DATA_DIR_HELP } from '../options.js';
+import { backendOption, dataDirOption, epochsOption, progressOption } from '../options.js';
 
 export function registerCompare(program: Command): void {
   program
@@ -13,11 +13,11 @@ export function registerCompare(program: Command): void {
     .argument('<config>', 'experiment config')
     .requiredOption('-m, --methods <list>', 'comma-separated: architectures (hps, mmoe, …), weightings (ew, uw, dwa, …), aggregators (pcgrad, mgda, …; name@rep for rep-grad), or weighting+aggregator')
     .option('-o, --out <dir>', 'output folder (default: runs/<name>-compare)')
-    .option('-b, --backend <name>', 'wasm | cpu | tensorflow')
+    .addOption(backendOption('wasm | cpu | tensorflow'))
     .option('--seeds <list>', 'comma-separated seeds (default: the config seed)')
-    .option('--epochs <n>', 'override train.epochs', (v) => Number(v))
-    .option('--data-dir <dir>', DATA_DIR_HELP)
-    .option('--progress <mode>', 'auto | bar | lines | silent', 'lines')
+    .addOption(epochsOption())
+    .addOption(dataDirOption())
+    .addOption(progressOption('lines'))
     .action(async (file: string, opts: { methods: string; out?: string; backend?: string; seeds?: string; epochs?: number; dataDir?: string; progress: 'lines' }) => {
       const { config, baseDir } = readConfigFile(file);
       if (opts.epochs !== undefined) config.train.epochs = opts.epochs;

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { DATA_SOURCES } from '../../data/catalog.js';
 import { dataCacheDir, fetchSource, sourcesNamed, sourceStatus, type SourceStatus } from '../../data/store/datasets.js';
 import { DataUnavailableError } from '../../data/store/download.js';
-import { DATA_DIR_HELP } from '../options.js';
+import { dataDirOption } from '../options.js';
 
 function size(bytes: number): string {
   return bytes >= 1e6 ? `${(bytes / 1e6).toFixed(1)} MB` : `${Math.round(bytes / 1e3)} kB`;
@@ -35,7 +35,7 @@ export function registerData(program: Command): void {
   data
     .command('list')
     .description('every dataset: its tasks, size, licence and where it is now')
-    .option('--data-dir <dir>', DATA_DIR_HELP)
+    .addOption(dataDirOption())
     .option('--json', 'print JSON')
     .action((opts: { dataDir?: string; json?: boolean }) => {
       const statuses = DATA_SOURCES.map((s) => sourceStatus(s, opts.dataDir));
@@ -52,7 +52,7 @@ export function registerData(program: Command): void {
   data
     .command('fetch <name>')
     .description('download a dataset (or all) into the cache, checked against its pinned sha256')
-    .option('--data-dir <dir>', DATA_DIR_HELP)
+    .addOption(dataDirOption())
     .action(async (name: string, opts: { dataDir?: string }) => {
       const failures: string[] = [];
       for (const source of sourcesNamed(name)) {
@@ -70,7 +70,7 @@ export function registerData(program: Command): void {
   data
     .command('path <name>')
     .description('the folder holding a dataset\'s files now (exit 2 when they are not on this machine)')
-    .option('--data-dir <dir>', DATA_DIR_HELP)
+    .addOption(dataDirOption())
     .action((name: string, opts: { dataDir?: string }) => {
       for (const source of sourcesNamed(name)) {
         const s = sourceStatus(source, opts.dataDir);

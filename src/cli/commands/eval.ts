@@ -3,15 +3,15 @@ import type { Command } from 'commander';
 import { initBackend } from '../../engine/backend.js';
 import { formatReport } from '../../eval/report.js';
 import { evaluateRun } from '../../run/evaluate-run.js';
-import { DATA_DIR_HELP } from '../options.js';
+import { backendOption, dataDirOption } from '../options.js';
 
 export function registerEval(program: Command): void {
   program
     .command('eval')
     .description('evaluate the saved models of a run folder on its test split')
     .argument('<run>', 'run folder written by mtl train')
-    .option('-b, --backend <name>', 'wasm | cpu | tensorflow (default: $MTL_BACKEND or wasm)')
-    .option('--data-dir <dir>', DATA_DIR_HELP)
+    .addOption(backendOption())
+    .addOption(dataDirOption())
     .option('--json', 'print the report as JSON')
     .action(async (run: string, opts: { backend?: string; dataDir?: string; json?: boolean }) => {
       await initBackend(opts.backend, (m) => console.error(m));

@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { UsageError } from '../../config/errors.js';
 import { initBackend } from '../../engine/backend.js';
 import { DEFAULT_FUSION_OPTIONS, formatFusionReport, runFusionExperiment } from '../../run/fusion.js';
-import { DATA_DIR_HELP } from '../options.js';
+import { backendOption, dataDirOption, epochsOption } from '../options.js';
 
 export function registerFusion(program: Command): void {
   program
@@ -12,10 +12,10 @@ export function registerFusion(program: Command): void {
     .description('multimodal fusion on Mulan emotions: rhythm / timbre views alone, concat and cross-modal attention fusion, each single-task vs multi-task (per-label AUC/F1, Δm%)')
     .option('-o, --out <dir>', 'output folder', path.join('runs', 'fusion'))
     .option('--seeds <list>', 'comma-separated seeds', DEFAULT_FUSION_OPTIONS.seeds.join(','))
-    .option('--epochs <n>', 'most epochs per model', (v) => Number(v), DEFAULT_FUSION_OPTIONS.epochs)
+    .addOption(epochsOption('most epochs per model', DEFAULT_FUSION_OPTIONS.epochs))
     .option('--hidden <list>', 'hidden layers of each view encoder', DEFAULT_FUSION_OPTIONS.hidden.join(','))
-    .option('-b, --backend <name>', 'wasm | cpu | tensorflow (default: $MTL_BACKEND or wasm)')
-    .option('--data-dir <dir>', DATA_DIR_HELP)
+    .addOption(backendOption())
+    .addOption(dataDirOption())
     .action(async (opts: { out: string; seeds: string; epochs: number; hidden: string; backend?: string; dataDir?: string }) => {
       const seeds = opts.seeds.split(',').map((s) => Number(s.trim()));
       const hidden = opts.hidden.split(',').map((s) => Number(s.trim()));

@@ -4,7 +4,8 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { UsageError } from '../../config/errors.js';
 import { formatMeta, runMeta } from '../../run/meta.js';
-import { DATA_DIR_HELP } from '../options.js';
+import { dataDirOption } from '../options.js';
+import { nonNegativeInt, positiveInt, positiveNumber } from '../flags.js';
 
 function parseSteps(v: string): number[] {
   const steps = v.split(',').map((s) => Number(s.trim()));
@@ -12,13 +13,6 @@ function parseSteps(v: string): number[] {
   return steps;
 }
 
-function numberOption(what: string, integer: boolean) {
-  return (v: string) => {
-    const n = Number(v);
-    if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n))) throw new UsageError(`${what}: expected a positive ${integer ? 'integer' : 'number'}, got '${v}'`);
-    return n;
-  };
-}
 
 export function registerMeta(program: Command): void {
   program
@@ -26,13 +20,13 @@ export function registerMeta(program: Command): void {
     .description('meta-learning on the school data: adapt MAML, Reptile, pooled and random inits to held-out schools; prints query error after k steps')
     .option('--steps <list>', 'adaptation steps to report', parseSteps, [1, 5, 20])
     .option('--model <name>', 'mlp (1 hidden tanh layer) | linear', 'mlp')
-    .option('--hidden <n>', 'mlp hidden units', numberOption('--hidden', true), 16)
+    .option('--hidden <n>', 'mlp hidden units', positiveInt('--hidden'), 16)
     .option('--second-order', 'also train second-order MAML (exact Hessian products for linear, finite differences for mlp)')
-    .option('--iterations <n>', 'meta-training iterations', numberOption('--iterations', true), 1000)
-    .option('--inner-lr <x>', 'adaptation step size α', numberOption('--inner-lr', false), 0.02)
-    .option('--seed <n>', 'seed', (v) => Number(v), 0)
+    .option('--iterations <n>', 'meta-training iterations', positiveInt('--iterations'), 1000)
+    .option('--inner-lr <x>', 'adaptation step size α', positiveNumber('--inner-lr'), 0.02)
+    .option('--seed <n>', 'seed', nonNegativeInt('--seed'), 0)
     .option('-o, --out <dir>', 'output folder for meta.json and meta.md', 'runs/meta')
-    .option('--data-dir <dir>', DATA_DIR_HELP)
+    .addOption(dataDirOption())
     .action(async (opts: { steps: number[]; model: string; hidden: number; secondOrder?: boolean; iterations: number; innerLr: number; seed: number; out: string; dataDir?: string }) => {
       if (opts.model !== 'mlp' && opts.model !== 'linear') throw new UsageError(`--model: choose mlp or linear, got '${opts.model}'`);
       if (!Number.isInteger(opts.seed) || opts.seed < 0) throw new UsageError(`--seed: expected a non-negative integer, got '${opts.seed}'`);

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { UsageError } from '../../config/errors.js';
 import { initBackend } from '../../engine/backend.js';
 import { formatTextPrediction, predictText, resolveTextModelDir } from '../../run/predict-text.js';
+import { backendOption } from '../options.js';
 
 export function registerPredict(program: Command): void {
   program
@@ -11,7 +12,7 @@ export function registerPredict(program: Command): void {
     .argument('<dir>', 'run folder with model/ (e.g. runs/agent/snips-sentiment) or a model folder with text.json')
     .argument('<text...>', 'one or more sentences (quote each)')
     .option('--json', 'print the predictions as JSON')
-    .option('-b, --backend <name>', 'wasm | cpu | tensorflow (default: $MTL_BACKEND or wasm)')
+    .addOption(backendOption())
     .action(async (dir: string, texts: string[], opts: { json?: boolean; backend?: string }) => {
       try {
         resolveTextModelDir(dir);

@@ -5,26 +5,20 @@ import type { Command } from 'commander';
 import { UsageError } from '../../config/errors.js';
 import { initBackend } from '../../engine/backend.js';
 import { formatSchool, runSchool } from '../../run/school.js';
-import { DATA_DIR_HELP } from '../options.js';
+import { backendOption, dataDirOption } from '../options.js';
+import { nonNegativeInt, positiveInt } from '../flags.js';
 
-function positiveInt(what: string) {
-  return (v: string) => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < 1) throw new UsageError(`${what}: expected a positive integer, got '${v}'`);
-    return n;
-  };
-}
 
 export function registerSchool(program: Command): void {
   program
     .command('school')
     .description('school data (139 schools = tasks): independent / pooled ridge, trace norm, clustered MTL and hard sharing; prints the test table')
     .option('-o, --out <dir>', 'output folder for school.json and school.md', 'runs/school')
-    .option('--data-dir <dir>', DATA_DIR_HELP)
-    .option('--seed <n>', 'seed of the splits', (v) => Number(v), 0)
+    .addOption(dataDirOption())
+    .option('--seed <n>', 'seed of the splits', nonNegativeInt('--seed'), 0)
     .option('--no-hps', 'skip the tfjs hard-sharing model (linear methods only, seconds)')
     .option('--hps-epochs <n>', 'hard sharing: at most n epochs', positiveInt('--hps-epochs'), 12)
-    .option('-b, --backend <name>', 'wasm | cpu | tensorflow')
+    .addOption(backendOption('wasm | cpu | tensorflow'))
     .action(async (opts: { out: string; dataDir?: string; seed: number; hps: boolean; hpsEpochs: number; backend?: string }) => {
       if (!Number.isInteger(opts.seed) || opts.seed < 0) throw new UsageError(`--seed: expected a non-negative integer, got '${opts.seed}'`);
       if (opts.hps) await initBackend(opts.backend, (m) => console.error(m));

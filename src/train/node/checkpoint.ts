@@ -6,25 +6,13 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { tf, tfl } from '../engine/tf.js';
-import { loadTensors, readModelWeights, saveLayersModel, saveTensors, type NamedTensor } from '../models/io.js';
-import type { Manifest } from '../models/manifest.js';
+import type { tf, tfl } from '../../engine/tf.js';
+import { loadTensors, readModelWeights, saveLayersModel, saveTensors, type NamedTensor } from '../../models/io.js';
+import type { Manifest } from '../../models/manifest.js';
 import { resolveAtomicDir, writeDirAtomic } from './atomic.js';
-import type { EarlyStoppingState } from './early-stopping.js';
+import type { TrainerState } from '../trainer.js';
 
-export interface TrainerState {
-  /** Last completed epoch (0-based). */
-  epoch: number;
-  history: unknown[];
-  early: EarlyStoppingState;
-  stopped: boolean;
-  weighting: unknown;
-  /** State of a stateful gradient aggregator (JSON). */
-  aggregator?: unknown;
-  seed: number;
-  /** Steps taken so far over the whole run. */
-  globalStep?: number;
-}
+export type { TrainerState };
 
 export interface CheckpointContents {
   model: tfl.LayersModel;

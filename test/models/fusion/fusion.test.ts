@@ -11,7 +11,7 @@ import { inputNames, resolveViews } from '../../../src/models/fusion/views.js';
 import { loadLayersModel, saveLayersModel } from '../../../src/models/io.js';
 import { buildModel } from '../../../src/models/registry.js';
 import { createTask } from '../../../src/tasks/registry.js';
-import { Trainer } from '../../../src/train/trainer.js';
+import { Trainer } from '../../../src/train/node/trainer.js';
 import { syntheticDataset } from '../../helpers/synthetic.js';
 
 beforeAll(async () => { await initBackend('wasm'); });

@@ -14,7 +14,7 @@ import { createTask } from '../../../src/tasks/registry.js';
 import { buildTextEncoder, type TextEncoderConfig } from '../../../src/models/text/encoder.js';
 import { encodeTexts, loadTextState, textDataset, textState } from '../../../src/data/text/state.js';
 import { Vocabulary } from '../../../src/data/text/tokenizer.js';
-import { Trainer } from '../../../src/train/trainer.js';
+import { Trainer } from '../../../src/train/node/trainer.js';
 import { disposeBatch, makeBatch, prepare } from '../../../src/train/batches.js';
 import { Tape } from '../../../src/engine/tape.js';
 
