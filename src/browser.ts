@@ -32,7 +32,10 @@ export { countParameters, parameterGroups } from './models/params.js';
 export type { Weighting, WeightingOptions, WeightingFactory, WeightingContext } from './weighting/types.js';
 export type { OptionsSchema } from './util/registry.js';
 export { createWeighting, registerWeighting, weightingNames } from './weighting/registry.js';
-export { aggregate, aggregatorNames, isGramianMethod, registerAggregator, weightsFromGramian, weightsOf } from './aggregators/index.js';
+export { aggregate, aggregatorNames, isGramianMethod, registerAggregator, weightsFromGramian, weightsOf, aggregatorMethod } from './aggregators/index.js';
+export { rowsView, type GradientMethod, type GradientView, type MethodContext } from './aggregators/method.js';
+export { gradNormMethod, type GradNormState } from './weighting/gradnorm.js';
+export { dbMtlMethod, type DbMtlState } from './weighting/db-mtl.js';
 export type { Aggregator, AggregatorOptions, GradientRows, GramianWeights, Matrix } from './aggregators/index.js';
 export { fromWeights } from './aggregators/weighted.js';
 
@@ -46,7 +49,8 @@ export type { Batching } from './train/sampler.js';
 export type { OptimizerConfig } from './train/optimizer.js';
 export { GradientStatsAccumulator, GradientStatsCallback, type GradientStats } from './train/gradient-stats.js';
 export { gradientStep, type DirectionFn, type GradientMode, type GradientStepResult } from './train/gradient-step.js';
-export { TaskGradients, type Direction } from './train/task-gradients.js';
+export { TaskGradients } from './train/task-gradients.js';
+export type { Direction } from './aggregators/method.js';
 export { lookaheadAffinity, AffinityCallback } from './train/affinity.js';
 export { bestGrouping, groupScore, type Grouping } from './relations/grouping.js';
 /** Classical linear multi-task learning: independent and pooled ridge, trace-norm MTL, clustered MTL. */

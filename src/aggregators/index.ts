@@ -17,10 +17,12 @@ import { nashMtl } from './nash-mtl.js';
 import { pcgrad } from './pcgrad.js';
 import { mean, sum } from './sum-mean.js';
 import type { Aggregator, AggregatorOptions, GradientRows, Matrix } from './types.js';
+import type { GradientMethod } from './method.js';
 import { upgrad } from './upgrad.js';
 
 export type { Aggregator, AggregatorOptions, GradientRows, GramianWeights, Matrix } from './types.js';
 export type { GradVacState } from './gradvac.js';
+export { rowsView, type GradientMethod, type GradientView, type Direction, type MethodContext } from './method.js';
 
 /** pcgrad, gradvac and graddrop also read `seed`, and gradvac `state`: the trainer supplies both. */
 export const AGGREGATORS = new Registry<Aggregator>({ kind: 'aggregation method', noun: 'aggregator' })
@@ -114,4 +116,25 @@ export function weightsOf(name: string, grads: GradientRows, options: Aggregator
   checkGradients(name, grads);
   if (grads.length === 1) return [1];
   return fn.weights(gramian(grads), options);
+}
+
+/**
+ * An aggregator as a GradientMethod (./method.ts): Gramian methods give weights β from M alone, the
+ * others (graddrop) a vector from the rows. Stateful methods (GradVac's cosine targets) get a copy of
+ * the state, fill it, and it is returned as the next state. Stochastic methods are seeded per step.
+ */
+export function aggregatorMethod(name: string, options: AggregatorOptions & { mode?: string } = {}): GradientMethod<Record<string, unknown>> {
+  const { mode: _mode, ...rest } = options;
+  checkAggregatorOptions(name, rest);
+  const gramianMethod = isGramianMethod(name);
+  return {
+    name,
+    init: () => ({}),
+    update(G, state, ctx) {
+      const next = structuredClone(state);
+      const o = { ...rest, seed: ctx.seed * 1_000_003 + ctx.step, state: next };
+      const direction = gramianMethod ? { weights: weightsFromGramian(name, G.gramian(), o) } : { vector: aggregate(name, G.rows(), o) };
+      return { direction, state: next };
+    },
+  };
 }

@@ -28,8 +28,8 @@ export interface GradientStepResult {
   losses: tf.Tensor;
 }
 
-function termsOf(weighting: Weighting, losses: tf.Tensor[], ctx: WeightingContext): tf.Tensor[] {
-  if (weighting.terms) return weighting.terms(losses, ctx);
+function termsOf(weighting: Weighting, losses: tf.Tensor[], ctx: WeightingContext, methodState: unknown): tf.Tensor[] {
+  if (weighting.terms) return weighting.terms(losses, ctx, methodState);
   const lambda = weighting.weights();
   return losses.map((l, i) => tf.mul(l, lambda[i]));
 }
@@ -46,8 +46,10 @@ export function gradientStep(args: {
   ctx: WeightingContext;
   mode: GradientMode;
   direction: DirectionFn;
+  /** The state of the weighting's gradient method, when its terms read it (GradNorm's weights). */
+  methodState?: unknown;
 }): GradientStepResult {
-  const { model, tasks, weighting, batch, ctx, mode, direction } = args;
+  const { model, tasks, weighting, batch, ctx, mode, direction, methodState } = args;
   if (mode === 'rep' && !(model.encode && model.decode)) {
     throw new Error(`gradient mode "rep" needs an architecture with one shared representation; "${model.architecture}" has none (use mode "param")`);
   }
@@ -56,7 +58,7 @@ export function gradientStep(args: {
     const z = mode === 'rep' ? model.encode!(batch.x, true) : undefined;
     const logits = z ? model.decode!(z, true) : model.forward(batch.x, true).logits;
     const ls = taskLosses(tasks, logits, batch);
-    return { z, losses: tf.stack(ls), terms: termsOf(weighting, ls, ctx) };
+    return { z, losses: tf.stack(ls), terms: termsOf(weighting, ls, ctx, methodState) };
   });
   const { z, losses, terms } = result;
   const grads = new Map<tf.Variable, tf.Tensor>();

@@ -60,8 +60,8 @@ export class StepRunner {
    * One step; returns the batch's per-task losses [T] (the caller disposes them). `direction` is given
    * in gradient mode (mode non-null); `where` names the step in a divergence message.
    */
-  run(batch: Batch, ctx: WeightingContext, mode: GradientMode | null, direction: DirectionFn | null, where: string): tf.Tensor {
-    const { grads, losses } = mode ? this.gradientSpace(batch, ctx, mode, direction!) : this.lossSpace(batch, ctx);
+  run(batch: Batch, ctx: WeightingContext, mode: GradientMode | null, direction: DirectionFn | null, methodState: unknown, where: string): tf.Tensor {
+    const { grads, losses } = mode ? this.gradientSpace(batch, ctx, mode, direction!, methodState) : this.lossSpace(batch, ctx);
     const values = losses.dataSync();
     const why = this.guard.problem(values);
     this.lastApplied = !why;
@@ -116,8 +116,8 @@ export class StepRunner {
     return { grads, losses: taskLosses! };
   }
 
-  private gradientSpace(batch: Batch, ctx: WeightingContext, mode: GradientMode, direction: DirectionFn): { grads: tf.NamedTensorMap; losses: tf.Tensor } {
-    const { grads, losses } = gradientStep({ model: this.model, tasks: this.tasks, weighting: this.weighting, batch, ctx, mode, direction });
+  private gradientSpace(batch: Batch, ctx: WeightingContext, mode: GradientMode, direction: DirectionFn, methodState: unknown): { grads: tf.NamedTensorMap; losses: tf.Tensor } {
+    const { grads, losses } = gradientStep({ model: this.model, tasks: this.tasks, weighting: this.weighting, batch, ctx, mode, direction, methodState });
     const named: tf.NamedTensorMap = {};
     for (const v of this.model.trainableVariables()) {
       const g = grads.get(v);

@@ -12,7 +12,8 @@ import { tf } from '../engine/tf.js';
 import { unflatten } from './flat.js';
 
 /** What a gradient method returns: weights of the task gradients, or a whole direction of length P. */
-export type Direction = { weights: number[] } | { vector: Float32Array };
+export type { Direction } from '../aggregators/method.js';
+import type { Direction } from '../aggregators/method.js';
 
 export class TaskGradients {
   readonly T: number;

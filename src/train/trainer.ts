@@ -17,7 +17,8 @@ import { disposeBatch, makeBatch, prepare, type Batch } from './batches.js';
 import { EarlyStopping, initialEarlyStopping, type EarlyStoppingState } from './early-stopping.js';
 import { evaluateDataset } from './evaluate.js';
 import { createOptimizer, optimizerState, restoreOptimizerState, type OptimizerConfig } from './optimizer.js';
-import { aggregate, checkAggregatorOptions, isGramianMethod, weightsFromGramian } from '../aggregators/index.js';
+import { aggregatorMethod } from '../aggregators/index.js';
+import type { GradientMethod } from '../aggregators/method.js';
 import { dropoutLayers, reseedDropout } from './dropout-seeds.js';
 import { GradientStatsCallback } from './gradient-stats.js';
 import { AffinityCallback } from './affinity.js';
@@ -157,8 +158,10 @@ export class Trainer {
   private readonly callbacks: TrainerCallback[];
   private readonly early: EarlyStopping | null;
   private readonly affinityCallback: AffinityCallback | null;
-  /** Persistent state of stateful aggregators (GradVac's targets). */
-  private aggregatorState: Record<string, unknown> = {};
+  /** How per-task gradients become one direction (an aggregator or a gradient-space weighting), or null in loss space. */
+  private readonly method: GradientMethod | null;
+  /** The method's state (GradVac's targets, GradNorm's weights, DB-MTL's buffers), held here between steps. */
+  private methodState: unknown;
   private history: EpochRecord[] = [];
   private nextEpoch = 0;
   private stopped = false;
@@ -176,11 +179,12 @@ export class Trainer {
     if (options.aggregator) {
       // An unknown method, a misspelt option or a bad value fails here, not at the first step.
       const { method: aggMethod, ...aggOptions } = options.aggregator;
-      checkAggregatorOptions(aggMethod, aggOptions);
-      if (this.weighting.combineGradients) {
+      if (this.weighting.gradient) {
         throw new Error(`weighting "${this.weighting.name}" works on gradients itself; it cannot be combined with aggregator "${aggMethod}"`);
       }
-    }
+      this.method = aggregatorMethod(aggMethod, aggOptions);
+    } else this.method = this.weighting.gradient ?? null;
+    this.methodState = this.method?.init(tasks.length);
     this.optimizer = createOptimizer(options.optimizer);
     const div = typeof options.onDivergence === 'string' ? { policy: options.onDivergence } : options.onDivergence;
     this.guard = new DivergenceGuard(tasks.map((t) => t.name), div);
@@ -200,7 +204,7 @@ export class Trainer {
   /** Whether steps differentiate each task separately (an aggregator or a gradient-space weighting). */
   get gradientMode(): GradientMode | null {
     if (this.options.aggregator) return this.options.aggregator.mode ?? 'param';
-    return this.weighting.combineGradients ? 'param' : null;
+    return this.weighting.gradient ? 'param' : null;
   }
 
   /** Every how many steps gradient statistics are taken (0 = never). */
@@ -240,17 +244,13 @@ export class Trainer {
   }
 
   private innerDirection(step: number, ctx: WeightingContext): DirectionFn {
-    const agg = this.options.aggregator;
-    if (agg) {
-      const { method, mode: _mode, ...rest } = agg;
-      // Stochastic methods get a seed per step, so a resumed run draws what the uninterrupted one drew.
-      const options = { ...rest, seed: this.options.seed * 1_000_003 + step, state: this.aggregatorState };
-      // Gramian methods never need G's values in JavaScript: M = GGᵀ and d = Gᵀβ stay on the device.
-      if (isGramianMethod(method)) return (G) => ({ weights: weightsFromGramian(method, G.gramian(), options) });
-      return (G) => ({ vector: aggregate(method, G.rows(), options) });
-    }
-    if (this.weighting.combineGradients) return (G, losses) => ({ vector: this.weighting.combineGradients!(G.rows(), losses, ctx) });
-    return (G) => ({ weights: new Array<number>(G.T).fill(1) });
+    const method = this.method;
+    if (!method) return (G) => ({ weights: new Array<number>(G.T).fill(1) });
+    return (G, losses) => {
+      const { direction, state } = method.update(G, this.methodState, { epoch: ctx.epoch, step, seed: this.options.seed, losses });
+      this.methodState = state;
+      return direction;
+    };
   }
 
   /** In loss mode, per-task gradients are computed only for the callbacks that want a Gramian, then dropped. */
@@ -276,7 +276,7 @@ export class Trainer {
     if (!mode) this.lossModeGramian(batch, ctx);
     for (const c of this.callbacks) c.onBatchBegin?.(batch, step);
     const label = this.options.label ? `${this.options.label}, ` : '';
-    return this.stepper.run(batch, ctx, mode, mode ? this.direction(step, ctx) : null, `${label}epoch ${epoch + 1}, step ${step + 1}`);
+    return this.stepper.run(batch, ctx, mode, mode ? this.direction(step, ctx) : null, this.methodState, `${label}epoch ${epoch + 1}, step ${step + 1}`);
   }
 
   /** The schedule and plug-in state (and the optimizer's and early stopping's tensors) for a checkpoint. */
@@ -285,7 +285,7 @@ export class Trainer {
     for (const c of this.callbacks) if (c.name && c.name !== 'early' && c.state) named[c.name] = c.state();
     const state: TrainerState = {
       epoch: this.nextEpoch - 1, history: this.history, early: this.early?.state() ?? initialEarlyStopping(), stopped: this.stopped,
-      weighting: this.weighting.state?.() ?? null, aggregator: this.aggregatorState, seed: this.options.seed, globalStep: this.globalStep,
+      weighting: this.weighting.state?.() ?? null, aggregator: this.method?.encode ? this.method.encode(this.methodState) : this.methodState, seed: this.options.seed, globalStep: this.globalStep,
       ...(Object.keys(named).length ? { callbacks: named } : {}),
     };
     return { state, optimizer: await optimizerState(this.optimizer), best: this.early?.bestWeights() ?? null };
@@ -302,7 +302,7 @@ export class Trainer {
     if (checkpoint.optimizer.length) await restoreOptimizerState(this.optimizer, checkpoint.optimizer);
     const s = checkpoint.state;
     this.weighting.restore?.(s.weighting);
-    this.aggregatorState = (s.aggregator as Record<string, unknown> | undefined) ?? {};
+    if (this.method) this.methodState = s.aggregator == null ? this.method.init(this.tasks.length) : this.method.decode ? this.method.decode(s.aggregator, this.tasks.length) : s.aggregator;
     this.history = s.history as EpochRecord[];
     this.nextEpoch = s.epoch + 1;
     this.globalStep = s.globalStep ?? 0;
@@ -348,7 +348,7 @@ export class Trainer {
         lossSum.dispose();
         this.guard.checkWeights(allFinite(this.model.trainableVariables()), `${o.label ? `${o.label}, ` : ''}the end of epoch ${epoch + 1}`);
         this.weighting.endEpoch?.(meanLosses);
-        const lambda = this.weighting.weights();
+        const lambda = this.method?.reportedWeights?.(this.methodState) ?? this.weighting.weights();
         const record: EpochRecord = {
           epoch: epoch + 1,
           seconds: 0,

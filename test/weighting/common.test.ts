@@ -3,16 +3,16 @@ import { mulberry32 } from '../../src/data/split.js';
 import { initBackend } from '../../src/engine/backend.js';
 import { tf } from '../../src/engine/tf.js';
 import { createWeighting, weightingNames } from '../../src/weighting/registry.js';
-import type { Weighting } from '../../src/weighting/types.js';
+import { heldState, type SteppedWeighting } from '../helpers/weighting.js';
 
 beforeAll(async () => { await initBackend('cpu'); });
 
 const METHODS = ['uw', 'dwa', 'rlw', 'gls', 'imtl-l', 'gradnorm', 'db-mtl', 'famo'];
 const T = 3;
-const make = (name: string) => createWeighting(name, { taskNames: ['a', 'b', 'c'], seed: 5 });
+const make = (name: string) => heldState(createWeighting(name, { taskNames: ['a', 'b', 'c'], seed: 5 }));
 
 /** Drives a method through a few seeded steps/epochs with every hook it has. */
-function drive(w: Weighting, seed: number, steps = 6): void {
+function drive(w: SteppedWeighting, seed: number, steps = 6): void {
   const rand = mulberry32(seed);
   const opt = tf.train.sgd(0.1);
   for (let k = 0; k < steps; k++) {

@@ -3,12 +3,13 @@ import { mulberry32 } from '../../src/data/split.js';
 import { initBackend } from '../../src/engine/backend.js';
 import { tf } from '../../src/engine/tf.js';
 import { createWeighting } from '../../src/weighting/registry.js';
+import { heldState } from '../helpers/weighting.js';
 
 beforeAll(async () => { await initBackend('cpu'); });
 
 const ctx = { epoch: 0, step: 0 };
 const make = (name: string, T = 2, extra: Record<string, unknown> = {}) =>
-  createWeighting(name, { taskNames: Array.from({ length: T }, (_, i) => `t${i}`), ...extra });
+  heldState(createWeighting(name, { taskNames: Array.from({ length: T }, (_, i) => `t${i}`), ...extra }));
 const f32 = (v: number[]) => Float32Array.from(v);
 const norm = (a: ArrayLike<number>) => Math.sqrt(Array.from(a).reduce((s, x) => s + x * x, 0));
 const sum = (a: number[]) => a.reduce((x, y) => x + y, 0);
