@@ -40,7 +40,7 @@ export type { Aggregator, AggregatorOptions, GradientRows, GramianWeights, Matri
 export { fromWeights } from './aggregators/weighted.js';
 
 export { Trainer, type TrainerOptions, type EpochRecord, type FitResult, type TrainerState, type TrainerSnapshot } from './train/trainer.js';
-export type { TrainerCallback } from './train/callbacks.js';
+export type { TrainerCallback, TrainerHandle } from './train/callbacks.js';
 export { EarlyStopping, type EarlyStoppingState } from './train/early-stopping.js';
 export { DivergenceError, DIVERGENCE_POLICIES, type DivergencePolicy, type DivergenceOptions } from './train/divergence.js';
 export { evaluateDataset, type DatasetEvaluation } from './train/evaluate.js';

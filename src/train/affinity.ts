@@ -7,8 +7,7 @@
 import { tf } from '../engine/tf.js';
 import type { MultiTaskModel } from '../models/types.js';
 import type { Task } from '../tasks/types.js';
-import type { TrainerCallback } from './callbacks.js';
-import type { EpochRecord } from './trainer.js';
+import type { EpochRecord, TrainerCallback } from './types.js';
 import type { Batch } from './batches.js';
 import { batchLosses, gradientStep } from './gradient-step.js';
 import { unflatten } from './flat.js';

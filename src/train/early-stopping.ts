@@ -5,8 +5,9 @@
  */
 import { tf } from '../engine/tf.js';
 import type { Metrics, Task } from '../tasks/types.js';
-import type { TrainerCallback } from './callbacks.js';
-import type { EpochRecord, FitResult, Trainer } from './trainer.js';
+import type { EarlyStoppingState, EpochRecord, FitResult, TrainerCallback, TrainerHandle } from './types.js';
+
+export type { EarlyStoppingState } from './types.js';
 
 export function validationScore(tasks: Task[], metrics: Record<string, Metrics>, reference: Record<string, Metrics>): number {
   let s = 0;
@@ -17,13 +18,6 @@ export function validationScore(tasks: Task[], metrics: Record<string, Metrics>,
     s += (sign * (m - r)) / (Math.abs(r) || 1);
   }
   return s / tasks.length;
-}
-
-export interface EarlyStoppingState {
-  bestScore: number;
-  bestEpoch: number;
-  badEpochs: number;
-  reference: Record<string, Metrics> | null;
 }
 
 export function initialEarlyStopping(): EarlyStoppingState {
@@ -57,7 +51,7 @@ export class EarlyStopping implements TrainerCallback {
 
   constructor(private readonly tasks: Task[], private readonly patience: number, private readonly minDelta = 0) {}
 
-  onEpochEnd(record: EpochRecord, trainer: Trainer): void {
+  onEpochEnd(record: EpochRecord, trainer: TrainerHandle): void {
     if (!record.val) return;
     record.best = observeEpoch(this.s, this.tasks, record.epoch, record.val, this.minDelta);
     record.score = this.s.bestEpoch === record.epoch ? this.s.bestScore : undefined;
@@ -68,7 +62,7 @@ export class EarlyStopping implements TrainerCallback {
     if (this.s.badEpochs >= this.patience) trainer.requestStop();
   }
 
-  onTrainEnd(result: FitResult | undefined, trainer: Trainer): void {
+  onTrainEnd(result: FitResult | undefined, trainer: TrainerHandle): void {
     if (!result?.finished || !this.best) return;
     trainer.model.trainableVariables().forEach((v, i) => v.assign(this.best![i]!));
   }

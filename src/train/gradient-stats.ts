@@ -4,8 +4,7 @@
  * steps in which each pair conflicts (cos < 0), and the share of steps with any conflict.
  */
 import { gramian } from '../aggregators/linalg.js';
-import type { TrainerCallback } from './callbacks.js';
-import type { EpochRecord } from './trainer.js';
+import type { EpochRecord, TrainerCallback } from './types.js';
 
 export interface GradientStats {
   /** Mean cosine similarity of task i's and task j's gradients. */

@@ -14,7 +14,7 @@ import type { Metrics, Task } from '../tasks/types.js';
 import { createWeighting } from '../weighting/registry.js';
 import type { Weighting, WeightingContext } from '../weighting/types.js';
 import { disposeBatch, makeBatch, prepare, type Batch } from './batches.js';
-import { EarlyStopping, initialEarlyStopping, type EarlyStoppingState } from './early-stopping.js';
+import { EarlyStopping, initialEarlyStopping } from './early-stopping.js';
 import { evaluateDataset } from './evaluate.js';
 import { createOptimizer, optimizerState, restoreOptimizerState, type OptimizerConfig } from './optimizer.js';
 import { aggregatorMethod } from '../aggregators/index.js';
@@ -23,114 +23,12 @@ import { dropoutLayers, reseedDropout } from './dropout-seeds.js';
 import { GradientStatsCallback } from './gradient-stats.js';
 import { AffinityCallback } from './affinity.js';
 import { gradientStep, type DirectionFn, type GradientMode } from './gradient-step.js';
-import { wantsGramian, type TrainerCallback } from './callbacks.js';
+import { wantsGramian } from './callbacks.js';
+import type { EpochRecord, FitResult, TrainerCallback, TrainerHandle, TrainerOptions, TrainerSnapshot, TrainerState } from './types.js';
+
+export type { EpochRecord, FitResult, TrainerOptions, TrainerSnapshot, TrainerState } from './types.js';
 import { DivergenceGuard, type DivergenceOptions, type DivergencePolicy } from './divergence.js';
 import { StepRunner } from './step.js';
-
-export interface TrainerOptions {
-  epochs: number;
-  batchSize: number;
-  optimizer: OptimizerConfig;
-  /** λ of the L2 penalty λ‖θ‖² on the shared parameters. */
-  l2?: number;
-  weighting?: { method: string; [key: string]: unknown };
-  /**
-   * Combine per-task gradients with a gradient-aggregation method (PCGrad, MGDA, …), on the shared
-   * parameters (`param`, default) or on the shared representation (`rep`).
-   */
-  aggregator?: { method: string; mode?: GradientMode; [key: string]: unknown } | null;
-  /** Stop when the validation score has not improved for `patience` epochs; restore the best weights. */
-  earlyStopping?: { patience: number; minDelta?: number } | null;
-  seed: number;
-  /** Run at most this many epochs in this call (the run can be resumed later); for tests and time limits. */
-  maxEpochsThisCall?: number;
-  onEpoch?: (record: EpochRecord) => void;
-  /**
-   * Extra terms added to the objective, e.g. EWC's Fisher penalty or LwF's distillation loss. Each gets
-   * the batch and the forward logits and returns a scalar.
-   */
-  penalties?: ((batch: Batch, logits: tf.Tensor[]) => tf.Tensor)[];
-  /**
-   * Gradient conflict analysis (pairwise cosines of per-task gradients) in the history. Free in
-   * gradient mode (the per-task gradients exist anyway); in loss mode it costs T extra backward passes
-   * on every `every`-th step (default 10). Default: on in gradient mode, off otherwise.
-   */
-  gradientStats?: boolean | { every?: number };
-  /**
-   * Inter-task affinity (TAG lookahead, ./affinity.ts) every `every` steps, with lookahead step size
-   * `lr` (default: the optimizer's learning rate). Per epoch in the history; overall from `affinity()`.
-   */
-  affinity?: { every?: number; lr?: number } | null;
-  /** `mixed` (default) or `per-task`: each step takes batchSize rows of every task (multi-input data). */
-  batching?: Batching;
-  /** What a NaN/Inf or exploding loss does (./divergence.ts): stop (default), skip-batch, reduce-lr. */
-  onDivergence?: DivergencePolicy | DivergenceOptions;
-  /** More callbacks (progress, checkpoints, your own), after the built-in ones. */
-  callbacks?: TrainerCallback[];
-  /** A name for progress lines and messages. */
-  label?: string;
-}
-
-export interface EpochRecord {
-  epoch: number;
-  /** Wall time of the epoch, validation included. */
-  seconds: number;
-  /** Wall time of the epoch's training steps alone. */
-  trainSeconds: number;
-  /** Task weights λ in effect at the end of the epoch. */
-  weights: Record<string, number>;
-  /** Mean training loss per task. */
-  train: Record<string, { loss: number }>;
-  /** Validation loss and metrics per task (when there is a validation set). */
-  val?: Record<string, Metrics>;
-  score?: number;
-  best?: boolean;
-  /** Mean pairwise cosine of the per-task shared gradients over the epoch (T×T). */
-  gradCosine?: number[][];
-  /** Share of analysed steps in which tasks i and j conflict (cos < 0). */
-  conflictShare?: number[][];
-  /** Share of analysed steps with at least one conflicting pair. */
-  conflictSteps?: number;
-  /** Mean lookahead affinity Z_{i→j} over the epoch's measured steps. */
-  affinity?: number[][];
-  /** Batches whose update was dropped because their loss diverged (onDivergence skip-batch / reduce-lr). */
-  skippedBatches?: number;
-  /** Live tfjs tensors and (in Node) the process's resident memory at the end of the epoch's steps: flat across epochs when nothing leaks. */
-  memory: { tensors: number; rssMB?: number };
-}
-
-export interface FitResult {
-  history: EpochRecord[];
-  bestEpoch: number;
-  stoppedEarly: boolean;
-  /** True when the run reached its last epoch or stopped early (false if cut by maxEpochsThisCall). */
-  finished: boolean;
-}
-
-/** The trainer's schedule and plug-in state, as checkpoints store it (state.json). */
-export interface TrainerState {
-  /** Last completed epoch (0-based). */
-  epoch: number;
-  history: unknown[];
-  early: EarlyStoppingState;
-  stopped: boolean;
-  weighting: unknown;
-  /** State of a stateful gradient aggregator (JSON). */
-  aggregator?: unknown;
-  seed: number;
-  /** Steps taken so far over the whole run. */
-  globalStep?: number;
-  /** State of the other named callbacks. */
-  callbacks?: Record<string, unknown>;
-}
-
-/** Everything a checkpoint holds besides the model's own weights. */
-export interface TrainerSnapshot {
-  state: TrainerState;
-  optimizer: { name: string; tensor: tf.Tensor }[];
-  /** Best weights so far (early stopping), or null. */
-  best: tf.Tensor[] | null;
-}
 
 /** The resident set size of this process in MiB, where there is a process to ask (Node). */
 function residentMB(): number | undefined {
@@ -147,7 +45,7 @@ function allFinite(vars: tf.Variable[]): boolean {
   return finite;
 }
 
-export class Trainer {
+export class Trainer implements TrainerHandle {
   readonly model: MultiTaskModel;
   readonly tasks: Task[];
   readonly options: TrainerOptions;

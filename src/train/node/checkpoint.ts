@@ -10,7 +10,7 @@ import type { tf, tfl } from '../../engine/tf.js';
 import { loadTensors, readModelWeights, saveLayersModel, saveTensors, type NamedTensor } from '../../models/io.js';
 import type { Manifest } from '../../models/manifest.js';
 import { resolveAtomicDir, writeDirAtomic } from './atomic.js';
-import type { TrainerState } from '../trainer.js';
+import type { TrainerState } from '../types.js';
 
 export type { TrainerState };
 

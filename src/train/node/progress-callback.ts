@@ -3,8 +3,8 @@
  * with the epoch's losses and the primary validation metrics.
  */
 import type { Task } from '../../tasks/types.js';
-import type { TrainerCallback } from '../callbacks.js';
-import type { EpochRecord } from '../trainer.js';
+import type { TrainerCallback } from '../types.js';
+import type { EpochRecord } from '../types.js';
 import { createProgress, type Progress } from './progress.js';
 
 export type ProgressMode = 'auto' | 'bar' | 'lines' | 'silent';

@@ -7,8 +7,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Dataset, PreprocessingState } from '../../data/types.js';
 import { buildManifest, type Manifest } from '../../models/manifest.js';
-import type { TrainerCallback } from '../callbacks.js';
-import type { EpochRecord, Trainer } from '../trainer.js';
+import type { TrainerCallback } from '../types.js';
+import type { Trainer } from '../trainer.js';
+import type { EpochRecord, TrainerHandle } from '../types.js';
 import { writeFileAtomic } from './atomic.js';
 import { loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 
@@ -25,12 +26,12 @@ export class RunFolderCallback implements TrainerCallback {
 
   constructor(private readonly o: RunFolderOptions) {}
 
-  onTrainBegin(_trainer: Trainer, train: Dataset): void {
+  onTrainBegin(_trainer: TrainerHandle, train: Dataset): void {
     this.inputShape = train.inputShape;
     fs.mkdirSync(this.o.runDir, { recursive: true });
   }
 
-  async onEpochEnd(record: EpochRecord, trainer: Trainer): Promise<void> {
+  async onEpochEnd(record: EpochRecord, trainer: TrainerHandle): Promise<void> {
     const every = this.o.every ?? 1;
     const epochs = trainer.options.epochs;
     const stopping = record.epoch >= epochs || trainer.stopRequested;
