@@ -61,6 +61,7 @@ export * as continual from './continual/index.js';
 export * as meta from './meta/index.js';
 
 export { deltaM, relativeChange, type DeltaInput } from './eval/delta.js';
+export { spread, formatSpread, pairedTest, studentTwoSidedP, type Spread, type PairedTest } from './eval/uncertainty.js';
 export { formatReport, withDeltas, type Report, type TaskReport, type MetricMap } from './eval/report.js';
 export * as metrics from './eval/metrics.js';
 export { UsageError } from './config/errors.js';

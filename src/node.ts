@@ -9,8 +9,14 @@ export { initBackend, BACKENDS, type BackendName, type BackendOptions } from './
 
 export { parseCsv, readCsvFile, type CsvOptions, type CsvTable } from './data/csv.js';
 export { parseArff, readArffFile, type ArffData, type ArffAttribute } from './data/arff.js';
+export { parseJsonl, readJsonlFile, type JsonlTable } from './data/jsonl.js';
 export { loadDataset, loadAdult, loadEnergy, loadSarcos, loadMulan, loadMnist, DATASET_NAMES, type LoadOptions } from './data/loaders/index.js';
 export type { MulanName } from './data/loaders/mulan.js';
+export {
+  loadSequenceCorpus, readSequenceCorpus, readSeqFolder, readConllFiles, parseConll, sequenceCorpusSplit, sequenceCorpusName, sequenceCorpusTaskSpecs, orderTags,
+  SEQUENCE_FORMATS, UNKNOWN_LABEL_POLICIES, UNKNOWN_CLASS, OUTSIDE_TAG,
+  type SequenceCorpusRaw, type SequenceCorpusSplitRaw, type SequenceCorpusOptions, type SequenceCorpusSource, type SequenceFormat, type UnknownLabelPolicy,
+} from './data/loaders/sequence-corpus.js';
 export { locateDataFile, findDataFile, readDataText, type LocatedFile, type LocateOptions, type DataLocation } from './data/store/locate.js';
 export { downloadFile, DataUnavailableError, type DownloadOptions } from './data/store/download.js';
 export { fetchSource, sourceStatus, sourcesNamed, dataCacheDir, type SourceStatus } from './data/store/datasets.js';
@@ -18,7 +24,7 @@ export { fetchSource, sourceStatus, sourcesNamed, dataCacheDir, type SourceStatu
 export { saveLayersModel, loadLayersModel } from './models/io.js';
 export { loadSavedModel, type SavedModel } from './models/saved.js';
 export { ModelFileError } from './models/errors.js';
-export { loadTextState, saveTextState, type TextState } from './data/text/state.js';
+export { loadTextState, saveTextState, type TextState, type TextSplit, type TextLoadOptions } from './data/text/state.js';
 
 export { Trainer, type TrainerOptions } from './train/node/trainer.js';
 // The core Trainer (mtljs/browser's Trainer), which the Node one extends: callbacks receive it.
@@ -26,12 +32,13 @@ export { Trainer as CoreTrainer, type TrainerOptions as CoreTrainerOptions } fro
 export { ProgressCallback, summariseEpoch, type ProgressMode } from './train/node/progress-callback.js';
 export { RunFolderCallback, resumeTrainer, type RunFolderOptions as RunFolderCallbackOptions } from './train/node/run-folder-callback.js';
 
-export { configSchema, type ExperimentConfig } from './config/schema.js';
+export { configSchema, type ExperimentConfig, type SequenceDataConfig } from './config/schema.js';
 export { parseConfig, readConfigFile } from './config/load.js';
 export { runExperiment, trainModel, type ExperimentOptions, type TrainedModel } from './run/experiment.js';
 export { evaluateRun } from './run/evaluate-run.js';
-export { runCompare, parseMethod, type CompareResult, type CompareRow, type MethodSpec } from './run/compare.js';
+export { runCompare, parseMethod, type CompareResult, type CompareRow, type CompareSummary, type MethodSpec } from './run/compare.js';
 export { runAffinity, type AffinityResult } from './run/affinity.js';
+export { runSeeds, formatSeedsReport, type SeedsReport } from './run/seeds.js';
 
 export { createServer, type ServeOptions } from './serve/server.js';
 export { DEFAULT_TIMEOUTS, type Timeouts } from './serve/security.js';

@@ -35,3 +35,14 @@ export function choice<const T extends string>(flag: string, values: readonly T[
 export const PROGRESS_MODES = ['auto', 'bar', 'lines', 'silent'] as const;
 export const progressFlag = choice('--progress', PROGRESS_MODES);
 export const backendFlag = choice('--backend', BACKENDS);
+
+/** `--seeds 0,1,2`: distinct non-negative integers. */
+export function seedList(flag: string) {
+  return (v: string): number[] => {
+    const parts = v.split(',').map((s) => s.trim()).filter(Boolean);
+    const seeds = parts.map((p) => nonNegativeInt(flag)(p));
+    if (!seeds.length) throw new UsageError(`${flag}: expected a comma-separated list of seeds, got '${shown(v)}'`);
+    if (new Set(seeds).size !== seeds.length) throw new UsageError(`${flag}: a seed is listed twice in '${shown(v)}'`);
+    return seeds;
+  };
+}

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { TASK_KINDS } from '../data/types.js';
 import { DEFAULT_LIMITS } from '../data/limits.js';
 import { DATASET_NAMES } from '../data/loaders/index.js';
+import { SEQUENCE_FORMATS, UNKNOWN_LABEL_POLICIES } from '../data/loaders/sequence-corpus.js';
 import { ARCHITECTURES, architectureNames } from '../models/registry.js';
 import { WEIGHTINGS, weightingNames } from '../weighting/registry.js';
 import { AGGREGATOR_RESERVED_KEYS, AGGREGATORS, aggregatorNames } from '../aggregators/index.js';
@@ -28,24 +29,79 @@ function checkMethodOptions(registry: Registry<unknown>, method: unknown, option
   for (const message of registry.optionErrors(method, options, keys)) ctx.addIssue({ code: 'custom', message, path, input: options });
 }
 
-const csvData = z.strictObject({
-  dataset: z.literal('csv'),
+/** A strict object whose unknown-key message names the allowed keys (`unknown key "sep" (allowed: train, test, …)`). */
+const strictKeys = <S extends z.ZodRawShape>(shape: S) =>
+  z.strictObject(shape, {
+    error: (iss) => iss.code === 'unrecognized_keys'
+      ? `unknown key${iss.keys.length > 1 ? 's' : ''} ${iss.keys.map((k) => `"${k}"`).join(', ')} (allowed: ${Object.keys(shape).join(', ')})`
+      : undefined,
+  });
+
+/** The table formats of `data.dataset` for a user's own file (src/config/dataset.ts reads them). */
+export const TABLE_FORMATS = ['csv', 'tsv', 'arff', 'jsonl'] as const;
+const columnType = z.enum(['numeric', 'categorical']);
+
+/**
+ * A user's own table: csv | tsv (separator tab by default) | arff (column types from its @attribute
+ * lines) | jsonl (one JSON object per line). `features: all` takes every column that is not a target,
+ * the split column or in `exclude`, with types inferred from the training values unless given in `types`.
+ */
+const csvData = strictKeys({
+  dataset: z.enum(TABLE_FORMATS),
   /** Training file (or the only file, split by testFraction). */
   train: z.string(),
   test: z.string().optional(),
   testFraction: z.number().gt(0).lt(1).default(0.2),
-  separator: z.string().default(','),
-  header: z.boolean().default(true),
+  /** How the rows are split when there is no test file: random (default), by group, or by order. */
+  split: z.discriminatedUnion('by', [
+    strictKeys({ by: z.literal('random') }),
+    /** Every row of a group on the same side (seeded); the group column is never a feature. */
+    strictKeys({ by: z.literal('group'), column: z.string() }),
+    /** The last testFraction of the rows in this column's order go to test. */
+    strictKeys({ by: z.literal('order'), column: z.string() }),
+  ], { error: (iss) => iss.code === 'invalid_union' ? `unknown split "${String((iss.input as { by?: unknown } | undefined)?.by)}": choose by: random, group or order` : undefined }).optional(),
+  /** csv ',' / tsv tab by default; csv and tsv only. */
+  separator: z.string().min(1).optional(),
+  /** csv and tsv only (default true). */
+  header: z.boolean().optional(),
   columns: z.array(z.string()).optional(),
-  features: z.array(z.strictObject({ column: z.string(), type: z.enum(['numeric', 'categorical']) })).min(1),
-  targets: z.array(z.strictObject({
-    task: z.string(),
+  features: z.union([z.literal('all'), z.array(strictKeys({ column: z.string(), type: columnType })).min(1)], {
+    error: () => 'expected all, or a list of { column, type: numeric | categorical }',
+  }).default('all'),
+  /** features: all only: columns left out. */
+  exclude: z.array(z.string()).optional(),
+  /** features: all only: a column's type instead of the inferred one, e.g. { zip: categorical }. */
+  types: z.record(z.string(), columnType).optional(),
+  targets: z.array(strictKeys({
+    /** Default: the column's name (a target of one column). */
+    task: z.string().optional(),
     kind: z.enum(TASK_KINDS, { error: (iss) => `unknown task kind "${String(iss.input)}": choose one of ${TASK_KINDS.join(', ')}` }),
     columns: z.array(z.string()).min(1),
-    positive: z.array(z.string()).optional(),
+    /** binary / multilabel: the values that mean positive (text, numbers or true/false). */
+    positive: z.array(z.union([z.string(), z.number(), z.boolean()])).min(1).optional(),
+    /** binary / multilabel: a value > threshold is positive, ≤ threshold negative. */
+    threshold: z.number().optional(),
     classes: z.array(z.string()).optional(),
     labelNames: z.array(z.string()).optional(),
+  }).superRefine((t, ctx) => {
+    const binaryLike = t.kind === 'binary' || t.kind === 'multilabel';
+    if (t.positive && t.threshold !== undefined) ctx.addIssue({ code: 'custom', message: 'give positive or threshold, not both', path: ['threshold'] });
+    for (const key of ['positive', 'threshold'] as const) {
+      if (t[key] !== undefined && !binaryLike) ctx.addIssue({ code: 'custom', message: `${key} applies to binary and multilabel targets (this one is ${t.kind})`, path: [key] });
+    }
+    if (t.classes && t.kind !== 'multiclass') ctx.addIssue({ code: 'custom', message: `classes applies to multiclass targets (this one is ${t.kind})`, path: ['classes'] });
+    if (t.task === undefined && t.columns.length !== 1) ctx.addIssue({ code: 'custom', message: 'name the task (task: …): it reads several columns', path: ['task'] });
+    if (t.kind === 'binary' && t.labelNames && t.labelNames.length !== 2) ctx.addIssue({ code: 'custom', message: 'a binary target has 2 label names: [negative, positive]', path: ['labelNames'] });
   })).min(1),
+}).superRefine((d, ctx) => {
+  const text = d.dataset === 'csv' || d.dataset === 'tsv';
+  for (const key of ['separator', 'header', 'columns'] as const) {
+    if (d[key] !== undefined && !text) ctx.addIssue({ code: 'custom', message: `${key} applies to dataset csv or tsv (this one is ${d.dataset})`, path: [key] });
+  }
+  for (const key of ['exclude', 'types'] as const) {
+    if (d[key] !== undefined && d.features !== 'all') ctx.addIssue({ code: 'custom', message: `${key} goes with features: all (the features are listed)`, path: [key] });
+  }
+  if (d.test !== undefined && d.split !== undefined) ctx.addIssue({ code: 'custom', message: 'the test file is the split: give test or split, not both', path: ['split'] });
 });
 
 const namedData = z.strictObject({
@@ -58,6 +114,50 @@ const namedData = z.strictObject({
     asMultilabel: z.boolean().optional(),
     flatten: z.boolean().optional(),
   }).prefault({}),
+});
+
+/**
+ * A sentence-classification + token-tagging corpus of the user's own (src/data/loaders/sequence-corpus.ts;
+ * src/config/sequence-data.ts reads it). format seq: `dir` holds train/, test/ (dev/ optional), each with
+ * seq.in, seq.out, label; format conll: `train`, `test` (`dev` optional) files of `token tag` lines with
+ * `# label = X` before a sentence, relative to `dir` when given (else to the config's folder).
+ */
+const sequenceData = strictKeys({
+  dataset: z.literal('sequence'),
+  format: z.enum(SEQUENCE_FORMATS, { error: (iss) => `unknown format "${String(iss.input)}": choose seq (seq.in / seq.out / label folders) or conll (token tag lines)` }),
+  /** The dataset's own name (run names, text.json sources); default: the folder's name. */
+  name: z.string().min(1).optional(),
+  dir: z.string().optional(),
+  train: z.string().optional(),
+  dev: z.string().optional(),
+  test: z.string().optional(),
+  /** Task names: the sentence label (multiclass) and the tags (sequence). */
+  labelTask: z.string().min(1).default('intent'),
+  tagTask: z.string().min(1).default('slots'),
+  /** A label or tag of dev/test that the training file never has: error, skip the sentence, or map to UNK / O. */
+  unknownLabel: z.enum(UNKNOWN_LABEL_POLICIES, { error: (iss) => `unknown unknownLabel "${String(iss.input)}": choose error, skip or map` }).default('error'),
+  /** Lower-case the tokens (and raw text at prediction time). */
+  lowercase: z.boolean().default(true),
+  options: strictKeys({
+    limit: positiveInt.optional(),
+    testLimit: positiveInt.optional(),
+    /** L: tokens per sentence (default: the longest training sentence). */
+    maxLength: positiveInt.optional(),
+    /** Vocabulary: words seen fewer times in training map to <unk> (default 2). */
+    minCount: positiveInt.optional(),
+  }).prefault({}),
+}).superRefine((d, ctx) => {
+  if (d.format === 'seq') {
+    if (d.dir === undefined) ctx.addIssue({ code: 'custom', message: 'format seq reads the folder in dir (train/, test/ and optionally dev/, each with seq.in, seq.out, label)', path: ['dir'] });
+    for (const key of ['train', 'dev', 'test'] as const) {
+      if (d[key] !== undefined) ctx.addIssue({ code: 'custom', message: `${key} goes with format conll (format seq reads ${key}/ in dir)`, path: [key] });
+    }
+  } else {
+    for (const key of ['train', 'test'] as const) {
+      if (d[key] === undefined) ctx.addIssue({ code: 'custom', message: `format conll needs the ${key} file (${key}: path)`, path: [key] });
+    }
+  }
+  if (d.labelTask === d.tagTask) ctx.addIssue({ code: 'custom', message: `labelTask and tagTask need different names (both are "${d.tagTask}")`, path: ['tagTask'] });
 });
 
 const encoder = z.discriminatedUnion('type', [
@@ -75,9 +175,9 @@ export const configSchema = z.strictObject({
   name: z.string().default('experiment'),
   seed: z.number().int().nonnegative().default(0),
   backend: z.enum(['wasm', 'cpu', 'tensorflow']).optional(),
-  data: z.discriminatedUnion('dataset', [csvData, namedData], {
+  data: z.discriminatedUnion('dataset', [csvData, namedData, sequenceData], {
     error: (iss) => iss.code === 'invalid_union'
-      ? `unknown dataset "${String((iss.input as { dataset?: unknown } | undefined)?.dataset)}": choose csv or one of ${DATASET_NAMES.join(', ')}`
+      ? `unknown dataset "${String((iss.input as { dataset?: unknown } | undefined)?.dataset)}": choose csv, tsv, arff, jsonl (a table of your own), sequence (a tagged text corpus of your own) or one of ${DATASET_NAMES.join(', ')}`
       : undefined,
   }),
   /** Which tasks to train (default: all of the dataset's) and per-task settings. */
@@ -128,3 +228,4 @@ export const configSchema = z.strictObject({
 
 export type ExperimentConfig = z.output<typeof configSchema>;
 export type CsvDataConfig = z.output<typeof csvData>;
+export type SequenceDataConfig = z.output<typeof sequenceData>;

@@ -4,13 +4,20 @@
  * `tableToSplit` fits the feature preprocessing on the training rows only, encodes both splits, and
  * reads every task's labels with the conventions of TaskSpec: multiclass → class index, binary → 0/1,
  * multilabel → 0/1 per label column, regression → the raw numbers (not standardized, so metrics stay in
- * real units), box → 4 raw numbers. A missing label cell (null, '', '?', NaN) becomes NaN.
+ * real units), box → 4 raw numbers. A missing label cell (null, '', '?', NaN) becomes NaN. A binary or
+ * multilabel cell is 1 when it is one of `positive` (text, or numbers compared as numbers), or when its
+ * number is > `threshold`; without either it must read 0 or 1.
+ *
+ * Given `locate` (row → file and 1-based line), an error about one cell is a DataError naming that file
+ * line (`emotions-train.arff:342: task 'y', column 'y': expected 0 or 1, found '2'`); without it the
+ * message names the row index.
  */
 
 import { compareValues, encodeWith, fitPreprocessingWith, isMissing } from './preprocess.js';
 import { TASK_KINDS } from './types.js';
 import type { Dataset, DatasetSplit, RawValue, TableSchema, TargetSpec, TaskSpec } from './types.js';
 import { checkInputWidth } from './limits.js';
+import { DataError } from './errors.js';
 
 /** Column names and rows of raw cells (text, numbers or null), e.g. a parsed CSV or ARFF file. */
 export interface RawTable {
@@ -29,6 +36,13 @@ export interface TableSplitOptions {
   test: readonly number[];
   /** Refuse an encoded input wider than this (default DEFAULT_LIMITS.maxInputWidth). */
   maxInputWidth?: number;
+  /** The file and 1-based line a row came from, for error messages (e.g. a CSV's `lines`). */
+  locate?: (row: number) => { file: string; line: number };
+}
+
+/** At most `max` column names, then how many more: an error about a 400-column table stays readable. */
+export function listColumns(columns: readonly string[], max = 30): string {
+  return columns.length <= max ? columns.join(', ') : `${columns.slice(0, max).join(', ')}, … (${columns.length} in all)`;
 }
 
 /** The index of every named column, or a clear error for an unknown one. */
@@ -36,7 +50,7 @@ function columnIndices(table: RawTable, names: string[], what: string): number[]
   const index = new Map(table.columns.map((c, i) => [c, i]));
   return names.map((n) => {
     const i = index.get(n);
-    if (i === undefined) throw new Error(`${what}: unknown column '${n}' (columns: ${table.columns.join(', ')})`);
+    if (i === undefined) throw new Error(`${what}: unknown column '${n}' (columns: ${listColumns(table.columns)})`);
     return i;
   });
 }
@@ -64,7 +78,9 @@ function resolveTask(t: TargetSpec, trainValues: () => RawValue[]): { spec: Task
       return { spec, classes };
     }
     case 'binary': {
-      const labelNames = t.labelNames ?? (t.positive?.length ? [`not ${t.positive[0]}`, t.positive[0]!] : ['0', '1']);
+      const positive = t.positive?.map(String).join('/');
+      const labelNames = t.labelNames
+        ?? (t.threshold !== undefined ? [`≤ ${t.threshold}`, `> ${t.threshold}`] : positive ? [`not ${positive}`, positive] : ['0', '1']);
       return { spec: { name: t.task, kind: 'binary', width: 1, outputSize: 1, labelNames } };
     }
     case 'box':
@@ -76,37 +92,59 @@ function resolveTask(t: TargetSpec, trainValues: () => RawValue[]): { spec: Task
   }
 }
 
-/** Turns one label cell into its number (see the file header); throws on an unreadable value. */
-function labelReader(t: TargetSpec, classes: string[] | undefined): (v: RawValue, where: () => string) => number {
-  const bad = (where: () => string, v: RawValue, expected: string): never => {
-    throw new Error(`task '${t.task}', ${where()}: expected ${expected}, found '${String(v)}'`);
+/** A cell that cannot be read: (row index, column index, the cell, what was expected, a hint) → throws. */
+type BadCell = (row: number, column: number, v: RawValue, expected: string, hint?: string) => never;
+
+/** True for a cell that is one of `positive`: text compared trimmed, numbers compared as numbers. */
+export function positiveMatcher(positive: readonly (string | number)[]): (v: RawValue) => boolean {
+  const texts = new Set(positive.filter((p): p is string => typeof p === 'string').map((p) => p.trim()));
+  const numbers = new Set(positive.filter((p): p is number => typeof p === 'number'));
+  return (v) => {
+    const text = typeof v === 'number' ? String(v) : String(v).trim();
+    if (texts.has(text)) return true;
+    if (numbers.size === 0 || text === '') return false;
+    return numbers.has(typeof v === 'number' ? v : Number(text));
   };
+}
+
+const toNumber = (v: RawValue): number => (typeof v === 'number' ? v : Number(String(v).trim()));
+
+/** Turns one label cell (of table row `row`, column `col`) into its number (see the file header). */
+function labelReader(t: TargetSpec, classes: string[] | undefined, bad: BadCell): (v: RawValue, row: number, col: number) => number {
   switch (t.kind) {
     case 'multiclass': {
       const map = new Map(classes!.map((c, i) => [c, i]));
-      return (v, where) => {
+      return (v, row, col) => {
         if (isMissing(v)) return NaN;
         const i = map.get(String(v).trim());
-        return i ?? bad(where, v, `one of the classes ${classes!.join(', ')}`);
+        return i ?? bad(row, col, v, `one of the classes ${classes!.join(', ')}`);
       };
     }
     case 'binary':
     case 'multilabel': {
       if (t.positive) {
-        const pos = new Set(t.positive);
-        return (v) => (isMissing(v) ? NaN : pos.has(String(v).trim()) ? 1 : 0);
+        const isPositive = positiveMatcher(t.positive);
+        return (v) => (isMissing(v) ? NaN : isPositive(v) ? 1 : 0);
       }
-      return (v, where) => {
+      const threshold = t.threshold;
+      if (threshold !== undefined) {
+        return (v, row, col) => {
+          if (isMissing(v)) return NaN;
+          const x = toNumber(v);
+          return Number.isFinite(x) ? (x > threshold ? 1 : 0) : bad(row, col, v, `a number (threshold: ${threshold})`);
+        };
+      }
+      return (v, row, col) => {
         if (isMissing(v)) return NaN;
-        const x = Number(typeof v === 'string' ? v.trim() : v);
-        return x === 0 || x === 1 ? x : bad(where, v, '0 or 1');
+        const x = toNumber(v);
+        return x === 0 || x === 1 ? x : bad(row, col, v, '0 or 1', '; give the target positive: [values] or threshold: number');
       };
     }
     default:
-      return (v, where) => {
+      return (v, row, col) => {
         if (isMissing(v)) return NaN;
-        const x = Number(typeof v === 'string' ? v.trim() : v);
-        return Number.isFinite(x) ? x : bad(where, v, 'a number');
+        const x = toNumber(v);
+        return Number.isFinite(x) ? x : bad(row, col, v, 'a number');
       };
   }
 }
@@ -115,11 +153,20 @@ export function tableToSplit(options: TableSplitOptions): DatasetSplit {
   const { name, table, schema } = options;
   const rows = table.rows;
   const width = table.columns.length;
+  /**
+   * An error about row `r`: at its file line when `locate` knows it (`what` + `joiner` + detail), else
+   * naming the row index (`what, row r` + `joiner` + detail).
+   */
+  const rowError = (r: number, what: string, detail: string, joiner = ':'): never => {
+    const at = options.locate?.(r);
+    if (at) throw new DataError(`${what}${joiner} ${detail}`, at.file, at.line);
+    throw new Error(`${what}, row ${r}${joiner} ${detail}`);
+  };
   for (const idx of [...options.train, ...options.test]) {
     if (!Number.isInteger(idx) || idx < 0 || idx >= rows.length) throw new Error(`tableToSplit: row index ${idx} out of range`);
   }
   rows.forEach((row, r) => {
-    if (row.length !== width) throw new Error(`tableToSplit: row ${r} has ${row.length} cells, expected ${width}`);
+    if (row.length !== width) rowError(r, 'tableToSplit', `${row.length} cells, expected ${width}`);
   });
 
   const featCols = columnIndices(table, schema.features.map((f) => f.column), 'feature');
@@ -130,6 +177,18 @@ export function tableToSplit(options: TableSplitOptions): DatasetSplit {
     checkTarget(t);
   }
 
+  // Numeric feature cells must read as finite numbers (checked here, where the row's file line is known).
+  const numeric = schema.features.flatMap((f, fi) => (f.type === 'numeric' ? [fi] : []));
+  if (numeric.length) {
+    for (const r of [...options.train, ...options.test]) {
+      const row = rows[r]!;
+      for (const fi of numeric) {
+        const v = row[featCols[fi]!];
+        if (!isMissing(v) && !Number.isFinite(toNumber(v))) rowError(r, `column '${schema.features[fi]!.column}'`, `not a number: '${String(v)}'`);
+      }
+    }
+  }
+
   const train = options.train;
   const preprocessing = fitPreprocessingWith(schema.features, train.length, (r, fi) => rows[train[r]!]![featCols[fi]!]);
   checkInputWidth(preprocessing, options.maxInputWidth); // before the one-hot rows are allocated
@@ -137,7 +196,9 @@ export function tableToSplit(options: TableSplitOptions): DatasetSplit {
   const resolved = schema.targets.map((t) => {
     const cols = columnIndices(table, t.columns, `task '${t.task}'`);
     const { spec, classes } = resolveTask(t, () => train.map((r) => rows[r]![cols[0]!]));
-    return { target: t, cols, spec, read: labelReader(t, classes) };
+    const bad: BadCell = (r, c, v, expected, hint = '') =>
+      rowError(r, `task '${t.task}'`, `column '${table.columns[c]}': expected ${expected}, found '${String(v)}'${hint}`, options.locate ? ',' : '');
+    return { target: t, cols, spec, read: labelReader(t, classes, bad) };
   });
 
   const build = (indices: readonly number[]): Dataset => {
@@ -150,7 +211,7 @@ export function tableToSplit(options: TableSplitOptions): DatasetSplit {
         const row = rows[indices[i]!]!;
         for (let k = 0; k < w; k++) {
           const c = cols[k]!;
-          out[i * w + k] = read(row[c], () => `row ${indices[i]} column '${table.columns[c]}'`);
+          out[i * w + k] = read(row[c], indices[i]!, c);
         }
       }
       labels[spec.name] = out;
@@ -165,5 +226,14 @@ export function tableToSplit(options: TableSplitOptions): DatasetSplit {
     };
   };
 
-  return { train: build(train), test: build(options.test), preprocessing };
+  const split = { train: build(train), test: build(options.test), preprocessing };
+  // A positive list that matches no training label is a typo ('Yes' for 'yes'), not a one-class task.
+  for (const { target: t, spec, cols } of resolved) {
+    if (t.kind !== 'binary' || !t.positive) continue;
+    const y = split.train.labels[spec.name]!;
+    if (y.some((v) => v === 1) || !y.some((v) => v === 0)) continue;
+    const seen = [...new Set(train.map((r) => rows[r]![cols[0]!]).filter((v) => !isMissing(v)).map((v) => String(v).trim()))];
+    throw new Error(`task '${t.task}': no training value of column '${t.columns[0]}' is positive (${t.positive.join(', ')}); its values: ${listColumns(seen.sort(compareValues), 12)}`);
+  }
+  return split;
 }

@@ -72,8 +72,14 @@ export interface TargetSpec {
   kind: TaskKind;
   /** Source columns: 1 for multiclass/binary, one per label for multilabel/regression, 4 for box. */
   columns: string[];
-  /** binary / multilabel: raw values that mean 1 (others mean 0). Default: the cell must read 0 or 1. */
-  positive?: string[];
+  /**
+   * binary / multilabel: raw values that mean 1 (others mean 0). A text value matches the trimmed cell
+   * text; a number matches a cell that reads as that number ('1.0' matches 1). Default: the cell must
+   * read 0 or 1.
+   */
+  positive?: (string | number)[];
+  /** binary / multilabel: a cell whose number is > threshold means 1, ≤ threshold 0 (instead of positive). */
+  threshold?: number;
   /** multiclass: class order. Default: the distinct training values, sorted. */
   classes?: string[];
   /** Overrides TaskSpec.labelNames. */

@@ -25,7 +25,8 @@ export interface Report {
   tasks: Record<string, TaskReport>;
   /** Δm% over all tasks (when STL baselines were trained). */
   deltaM?: number;
-  seconds: { mtl: number; stl?: number };
+  /** Wall time of training (or, with `what: 'evaluation'`, of evaluating the saved models). */
+  seconds: { mtl: number; stl?: number; what?: 'training' | 'evaluation' };
   createdAt: string;
 }
 
@@ -71,6 +72,8 @@ export function formatReport(report: Report): string {
   const line = (r: string[]) => r.map((cell, c) => (c < 2 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ');
   const out = [line(rows[0]), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.slice(1).map(line)];
   if (report.deltaM !== undefined) out.push('', `Δm% (MTL vs STL, primary metrics): ${report.deltaM >= 0 ? '+' : ''}${report.deltaM.toFixed(2)}%`);
-  out.push(`time: MTL ${report.seconds.mtl.toFixed(1)}s${report.seconds.stl !== undefined ? `, STL baselines ${report.seconds.stl.toFixed(1)}s` : ''} (backend ${report.backend})`);
+  const secs = (v: number) => `${v.toFixed(v < 1 ? 2 : 1)}s`;
+  const what = report.seconds.what === 'evaluation' ? 'evaluation time' : 'training time';
+  out.push(`${what}: MTL ${secs(report.seconds.mtl)}${report.seconds.stl !== undefined ? `, STL baselines ${secs(report.seconds.stl)}` : ''} (backend ${report.backend})`);
   return out.join('\n');
 }

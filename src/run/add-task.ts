@@ -98,7 +98,7 @@ function restore(model: MultiTaskModel, values: tf.Tensor[]): void {
 export async function runAddTask(config: ExperimentConfig, o: AddTaskOptions): Promise<AddTaskResult> {
   const t0 = performance.now();
   const log = o.log ?? (() => {});
-  const split = await loadConfigDataset(config, o.baseDir, o.dataDir);
+  const split = await loadConfigDataset(config, o.baseDir, o.dataDir, { log: o.log });
   const available = split.train.tasks.map((t) => t.name);
   const base = parseList(o.base, available, '--base');
   const add = parseList(o.add, available, '--new');

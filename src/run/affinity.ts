@@ -21,7 +21,7 @@ export interface AffinityResult {
 }
 
 export async function runAffinity(config: ExperimentConfig, options: ExperimentOptions & { every: number; maxGroups?: number; trainGroups?: boolean }): Promise<AffinityResult> {
-  const split = await loadConfigDataset(config, options.baseDir, options.dataDir);
+  const split = await loadConfigDataset(config, options.baseDir, options.dataDir, { log: options.log });
   const taskNames = selectTasks(config, split);
   const all = await trainModel({
     config, split, taskNames, runDir: path.join(options.outDir, 'all'), label: 'all-tasks', options,

@@ -12,6 +12,10 @@
  *   snips-sentiment/        the four-task model (if enabled), snips-sentiment/stl/{sentiment,domain}
  *   report.json, report.md
  * `mtl predict <outDir>/snips-sentiment "…"` (or …/snips) reads any of the model folders.
+ *
+ * `corpus` replaces SNIPS by another intent + slots corpus (e.g. one of the user's own, read by
+ * src/data/loaders/sequence-corpus.ts): its models go to <outDir>/<corpus name>/, the report is titled
+ * with its name, and the review-sentiment model (built on SNIPS) is not trained.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -20,16 +24,32 @@ import { deltaM, type DeltaInput } from '../eval/delta.js';
 import { tf } from '../engine/tf.js';
 import { loadSnipsSentiment } from '../data/loaders/snips-sentiment.js';
 import { writeFileAtomic } from '../train/node/atomic.js';
+import type { TextSplit } from '../data/text/state.js';
 import { exactMatch, trainTextModel, type TextTrainSettings, type TrainedTextModel } from './text.js';
+
+/** An intent + slots corpus for the agent instead of SNIPS. */
+export interface AgentCorpus {
+  /** The dataset's own name: its run folder <outDir>/<name>/ and its key in the report. */
+  name: string;
+  /** How the report calls it (default: the name). */
+  title?: string;
+  /** Its data (the dev split, when there is one, for early stopping). */
+  split: TextSplit;
+  /** Task names of the sentence label and the tags (default intent, slots). */
+  intentTask?: string;
+  slotTask?: string;
+}
 
 export interface AgentOptions {
   outDir: string;
   dataDir?: string;
   settings: TextTrainSettings;
-  /** Training sentences per dataset (quick runs); all by default. */
+  /** Training sentences per dataset (quick runs); all by default. With `corpus`: applied by whoever loaded it. */
   limit?: number;
-  /** Also train the four-task model with the sentiment data (default true). */
+  /** Also train the four-task model with the sentiment data (default true; SNIPS only, so false with `corpus`). */
   sentiment?: boolean;
+  /** Another intent + slots corpus instead of SNIPS. */
+  corpus?: AgentCorpus;
   log?: (line: string) => void;
 }
 
@@ -48,6 +68,8 @@ export interface AgentRow {
 }
 
 export interface AgentReport {
+  /** The intent + slots corpus: its name (a key of `data`, its run folder) and its title in the report. Absent in older reports (SNIPS). */
+  corpus?: { name: string; title: string };
   seed: number;
   backend: string;
   settings: TextTrainSettings;
@@ -57,11 +79,11 @@ export interface AgentReport {
   createdAt: string;
 }
 
-function row(model: string, m: TrainedTextModel, extra: Partial<AgentRow> = {}): AgentRow {
+function row(model: string, m: TrainedTextModel, extra: Partial<AgentRow> = {}, intentTask = 'intent', slotTask = 'slots'): AgentRow {
   const t = m.test;
   const r: AgentRow = { model, tasks: m.tasks.map((x) => x.name), epochs: m.epochs, seconds: m.seconds, ...extra };
-  if (t.intent) r.intent_accuracy = t.intent.accuracy;
-  if (t.slots) r.slot_f1 = t.slots.span_f1;
+  if (t[intentTask]) r.intent_accuracy = t[intentTask].accuracy;
+  if (t[slotTask]) r.slot_f1 = t[slotTask].span_f1;
   if (t.sentiment) { r.sentiment_auc = t.sentiment.auc; r.sentiment_accuracy = t.sentiment.accuracy; }
   if (t.domain) r.domain_accuracy = t.domain.accuracy;
   return r;
@@ -74,31 +96,40 @@ export async function runAgent(o: AgentOptions): Promise<AgentReport> {
   const rows: AgentRow[] = [];
   const data: AgentReport['data'] = {};
 
-  // 1. SNIPS: joint model and the two single-task models.
-  const snips = await loadSnips({ dataDir: o.dataDir, limit: o.limit });
-  data.snips = { train: snips.train.n, dev: snips.dev!.n, test: snips.test.n, vocabulary: snips.text.vocabulary.length, maxLength: snips.text.maxLength };
-  log(`SNIPS: ${snips.train.n} train / ${snips.dev!.n} dev / ${snips.test.n} test utterances, vocabulary ${snips.text.vocabulary.length}, L = ${snips.text.maxLength}`);
-  const common = { name: 'snips', train: snips.train, dev: snips.dev, test: snips.test, text: snips.text, settings: s };
-  const dir = path.join(o.outDir, 'snips');
-  const joint = await trainTextModel({ ...common, taskNames: ['intent', 'slots'], runDir: dir, label: 'joint intent+slots' });
-  const stlIntent = await trainTextModel({ ...common, taskNames: ['intent'], runDir: path.join(dir, 'stl', 'intent'), label: 'single-task intent' });
-  const stlSlots = await trainTextModel({ ...common, taskNames: ['slots'], runDir: path.join(dir, 'stl', 'slots'), label: 'single-task slots' });
-  const stl = { intent: stlIntent.test.intent!.accuracy!, slots: stlSlots.test.slots!.span_f1! };
+  // 1. SNIPS (or the corpus given): joint model and the two single-task models.
+  const corpus = o.corpus ?? { name: 'snips', title: 'SNIPS', split: await loadSnips({ dataDir: o.dataDir, limit: o.limit }) };
+  if (o.corpus && o.sentiment === true) throw new Error(`the model with the review sentiment tasks is built on SNIPS; it cannot be trained with the corpus ${o.corpus.name}`);
+  const title = corpus.title ?? corpus.name;
+  const it = o.corpus?.intentTask ?? 'intent', st = o.corpus?.slotTask ?? 'slots';
+  const snips = corpus.split;
+  for (const [task, kind] of [[it, 'multiclass'], [st, 'sequence']] as const) {
+    if (snips.train.tasks.find((t) => t.name === task)?.kind !== kind) throw new Error(`${corpus.name}: the agent needs a ${kind} task '${task}'; the dataset has ${snips.train.tasks.map((t) => `${t.name} (${t.kind})`).join(', ')}`);
+  }
+  const dev = snips.dev;
+  data[corpus.name] = { train: snips.train.n, dev: dev?.n ?? 0, test: snips.test.n, vocabulary: snips.text.vocabulary.length, maxLength: snips.text.maxLength };
+  log(`${title}: ${snips.train.n} train / ${dev?.n ?? 0} dev / ${snips.test.n} test utterances, vocabulary ${snips.text.vocabulary.length}, L = ${snips.text.maxLength}`);
+  const common = { name: corpus.name, train: snips.train, dev, test: snips.test, text: snips.text, settings: s };
+  const dir = path.join(o.outDir, corpus.name);
+  const joint = await trainTextModel({ ...common, taskNames: [it, st], runDir: dir, label: `joint ${it}+${st}` });
+  const stlIntent = await trainTextModel({ ...common, taskNames: [it], runDir: path.join(dir, 'stl', it), label: `single-task ${it}` });
+  const stlSlots = await trainTextModel({ ...common, taskNames: [st], runDir: path.join(dir, 'stl', st), label: `single-task ${st}` });
+  const stl = { intent: stlIntent.test[it]!.accuracy!, slots: stlSlots.test[st]!.span_f1! };
   const jointDelta = safeDeltaM([
-    { mtl: joint.test.intent!.accuracy!, stl: stl.intent, higherIsBetter: true },
-    { mtl: joint.test.slots!.span_f1!, stl: stl.slots, higherIsBetter: true },
+    { mtl: joint.test[it]!.accuracy!, stl: stl.intent, higherIsBetter: true },
+    { mtl: joint.test[st]!.span_f1!, stl: stl.slots, higherIsBetter: true },
   ]);
-  rows.push(row('joint: intent + slots (one model)', joint, { exact_match: exactMatch(snips.test, joint.predictions.intent!, joint.predictions.slots!), deltaM: jointDelta }));
-  rows.push(row('single-task: intent', stlIntent));
-  rows.push(row('single-task: slots', stlSlots));
+  const em = (a: TrainedTextModel, b: TrainedTextModel) => exactMatch(snips.test, a.predictions[it]!, b.predictions[st]!, it, st);
+  rows.push(row(`joint: ${it} + ${st} (one model)`, joint, { exact_match: em(joint, joint), deltaM: jointDelta }, it, st));
+  rows.push(row(`single-task: ${it}`, stlIntent, {}, it, st));
+  rows.push(row(`single-task: ${st}`, stlSlots, {}, it, st));
   rows.push({
-    model: 'two single-task models together', tasks: ['intent', 'slots'], intent_accuracy: stl.intent, slot_f1: stl.slots,
-    exact_match: exactMatch(snips.test, stlIntent.predictions.intent!, stlSlots.predictions.slots!), seconds: stlIntent.seconds + stlSlots.seconds,
+    model: 'two single-task models together', tasks: [it, st], intent_accuracy: stl.intent, slot_f1: stl.slots,
+    exact_match: em(stlIntent, stlSlots), seconds: stlIntent.seconds + stlSlots.seconds,
   });
   for (const m of [joint, stlIntent, stlSlots]) m.model.dispose();
 
   // 2. The agent with the review tasks too: one vocabulary over SNIPS + reviews, multi-input rows.
-  if (o.sentiment !== false) {
+  if (!o.corpus && o.sentiment !== false) {
     const both = await loadSnipsSentiment({ dataDir: o.dataDir, limit: o.limit, seed: s.seed });
     data['snips-sentiment'] = { train: both.train.n, dev: both.dev!.n, test: both.test.n, vocabulary: both.text.vocabulary.length, maxLength: both.text.maxLength };
     log(`SNIPS + UCI sentiment: ${both.train.n} train / ${both.dev!.n} dev / ${both.test.n} test rows, vocabulary ${both.text.vocabulary.length}, L = ${both.text.maxLength}`);
@@ -121,7 +152,7 @@ export async function runAgent(o: AgentOptions): Promise<AgentReport> {
     for (const m of [four, stlSent, stlDomain]) m.model.dispose();
   }
 
-  const report: AgentReport = { seed: s.seed, backend: tf.getBackend(), settings: s, limit: o.limit, data, rows, createdAt: new Date().toISOString() };
+  const report: AgentReport = { corpus: { name: corpus.name, title }, seed: s.seed, backend: tf.getBackend(), settings: s, limit: o.limit, data, rows, createdAt: new Date().toISOString() };
   writeFileAtomic(path.join(o.outDir, 'report.json'), JSON.stringify(report, null, 2));
   writeFileAtomic(path.join(o.outDir, 'report.md'), formatAgentReport(report) + '\n');
   return report;
@@ -136,8 +167,9 @@ const pct = (v: number | undefined) => (v === undefined || Number.isNaN(v) ? '�
 
 export function formatAgentReport(r: AgentReport): string {
   const enc = r.settings.encoder;
+  const corpus = r.corpus ?? { name: 'snips', title: 'SNIPS' };
   const lines = [
-    `SNIPS test set (${r.data.snips?.test ?? '?'} utterances); seed ${r.seed}; backend ${r.backend}; encoder ${JSON.stringify(enc)}, pool ${r.settings.pool}; ` +
+    `${corpus.title} test set (${r.data[corpus.name]?.test ?? '?'} utterances); seed ${r.seed}; backend ${r.backend}; encoder ${JSON.stringify(enc)}, pool ${r.settings.pool}; ` +
       `Adam lr ${r.settings.lr}, batch ${r.settings.batchSize}, ≤ ${r.settings.epochs} epochs, early stopping on dev (patience ${r.settings.patience})` +
       (r.limit ? `; first ${r.limit} training sentences per dataset` : ''),
     '',
@@ -149,6 +181,6 @@ export function formatAgentReport(r: AgentReport): string {
     lines.push(`| ${x.model} | ${pct(x.intent_accuracy)} | ${pct(x.slot_f1)} | ${pct(x.exact_match)} | ${pct(x.sentiment_auc)} | ${pct(x.sentiment_accuracy)} | ${pct(x.domain_accuracy)} | ${dm} | ${x.epochs ?? ''} | ${x.seconds.toFixed(0)} s |`);
   }
   lines.push('', 'Δm% over the primary metrics (intent accuracy, slot span F1; with the review tasks also sentiment AUC and domain accuracy),',
-    'against the single-task models of the same encoder and budget. The SNIPS single-task models use the SNIPS-only vocabulary.');
+    `against the single-task models of the same encoder and budget. The ${corpus.title} single-task models use the ${corpus.title}-only vocabulary.`);
   return lines.join('\n');
 }

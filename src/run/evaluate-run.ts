@@ -20,7 +20,7 @@ export async function evaluateRun(runDir: string, options: { dataDir?: string } 
   }
   const { baseDir, ...raw } = JSON.parse(fs.readFileSync(configFile, 'utf8')) as { baseDir: string };
   const config = parseConfig(raw, configFile);
-  const split = await loadConfigDataset(config, baseDir, options.dataDir);
+  const split = await loadConfigDataset(config, baseDir, options.dataDir, { log: () => {} }); // the inference summary was shown at training
 
   const t0 = performance.now();
   const mtl = await loadSavedModel(path.join(runDir, 'model'));
@@ -45,7 +45,7 @@ export async function evaluateRun(runDir: string, options: { dataDir?: string } 
     tasks: Object.fromEntries(mtl.tasks.map((t) => [t.name, {
       kind: t.kind, primary: t.primary, higherIsBetter: t.higherIsBetter, mtl: mtlMetrics[t.name], stl: allStl ? stl[t.name] : undefined,
     }])),
-    seconds: { mtl: mtlSeconds },
+    seconds: { mtl: mtlSeconds, what: 'evaluation' },
     createdAt: new Date().toISOString(),
   });
 }

@@ -27,6 +27,7 @@ import { writeDirAtomic, writeFileAtomic } from '../train/node/atomic.js';
 import { Trainer, type FitResult, type TrainerOptions } from '../train/node/trainer.js';
 import { saveTextState, type TextSplit } from '../data/text/state.js';
 import { prepareRunFolder } from './run-folder.js';
+import { isSequenceData, sequenceDataName } from '../config/sequence-data.js';
 import { checkDataset } from '../data/sanity.js';
 import { DataError } from '../data/errors.js';
 import { estimateParameters } from '../models/size.js';
@@ -97,7 +98,10 @@ export async function trainModel(args: {
   const model = buildModel(config.model.architecture, { inputShape: fit.inputShape, tasks, seed: config.seed }, { ...modelConfig, ...fromText, ...archOptions });
   const { method, ...weightingRest } = config.train.weighting;
   const weights = Object.fromEntries(taskNames.map((t) => [t, config.tasks?.[t]?.weight ?? 1]));
-  const dataset = 'features' in config.data ? { name: 'csv' } : { name: config.data.dataset, options: config.data.options };
+  const d = config.data;
+  // The manifest names the data: a built-in dataset with its options, a corpus by its own name, a table by its format.
+  const dataset = isSequenceData(d) ? { name: sequenceDataName(d, options.baseDir), options: d.options }
+    : 'features' in d ? { name: d.dataset } : { name: d.dataset, options: d.options };
   const trainer = new Trainer(model, tasks, {
     epochs: config.train.epochs,
     batchSize: config.train.batchSize,
@@ -176,7 +180,7 @@ export async function runExperiment(config: ExperimentConfig, options: Experimen
   const out = options.outDir;
   const log = options.log ?? (() => {});
   // Config and data are checked before the run folder is touched: a mistake never costs a user's files.
-  const split = await loadConfigDataset(config, options.baseDir, options.dataDir);
+  const split = await loadConfigDataset(config, options.baseDir, options.dataDir, { log: options.log });
   const taskNames = selectTasks(config, split);
   checkBeforeTraining(config, split, taskNames, log);
   const changes = prepareRunFolder(out, config, options.baseDir, options);

@@ -1,9 +1,11 @@
-/** `mtl agent`: the conversational-agent example (SNIPS joint intent + slots vs single-task, + sentiment). */
+/** `mtl agent`: the conversational-agent example (SNIPS — or `--corpus`, one of your own — joint intent + slots vs single-task, + sentiment). */
 import path from 'node:path';
 import type { Command } from 'commander';
 import { UsageError } from '../../config/errors.js';
+import { readConfigFile } from '../../config/load.js';
+import { isSequenceData, loadSequenceData, sequenceDataName } from '../../config/sequence-data.js';
 import { initBackend } from '../../engine/backend.js';
-import { formatAgentReport, runAgent } from '../../run/agent.js';
+import { formatAgentReport, runAgent, type AgentCorpus } from '../../run/agent.js';
 import { DEFAULT_TEXT_SETTINGS, type TextTrainSettings } from '../../run/text.js';
 import type { TextEncoderConfig } from '../../models/text/encoder.js';
 import { backendOption, dataDirOption, progressOption } from '../options.js';
@@ -27,12 +29,13 @@ export function registerAgent(program: Command): void {
     .option('--batching <mode>', 'mixed | per-task (multi-input model)', 'mixed')
     .option('--limit <n>', 'first n training sentences per dataset (quick runs)', nonNegativeInt('--limit'))
     .option('--no-sentiment', 'skip the model with the review sentiment tasks')
+    .option('--corpus <config>', 'an intent + slots corpus of your own instead of SNIPS: a config file whose data is { dataset: sequence, … } (no sentiment model then)')
     .addOption(backendOption())
     .addOption(dataDirOption())
     .addOption(progressOption('lines'))
     .action(async (opts: {
       out: string; seed: number; epochs: number; patience: number; batchSize: number; lr: number; encoder: string; dim: number; layers: number;
-      pool: string; batching: string; limit?: number; sentiment: boolean; backend?: string; dataDir?: string; progress: TextTrainSettings['progress'];
+      pool: string; batching: string; limit?: number; sentiment: boolean; corpus?: string; backend?: string; dataDir?: string; progress: TextTrainSettings['progress'];
     }) => {
       if (opts.encoder !== 'transformer' && opts.encoder !== 'bigru') throw new UsageError(`--encoder: transformer or bigru, got '${opts.encoder}'`);
       if (opts.pool !== 'mean' && opts.pool !== 'max') throw new UsageError(`--pool: mean or max, got '${opts.pool}'`);
@@ -41,15 +44,26 @@ export function registerAgent(program: Command): void {
       const encoder: TextEncoderConfig = opts.encoder === 'bigru'
         ? { type: 'bigru', dim: opts.dim, units: Math.max(1, Math.floor(opts.dim / 2)) }
         : { type: 'transformer', dim: opts.dim, layers: opts.layers, heads: 4, ffn: 2 * opts.dim };
+      let corpus: AgentCorpus | undefined;
+      if (opts.corpus !== undefined) {
+        const { config, baseDir } = readConfigFile(opts.corpus);
+        const d = config.data;
+        if (!isSequenceData(d)) throw new UsageError(`${opts.corpus}: --corpus takes a config whose data is dataset: sequence (format seq or conll), not ${d.dataset}`);
+        const split = loadSequenceData({ ...d, options: { ...d.options, ...(opts.limit !== undefined ? { limit: opts.limit } : {}) } }, baseDir);
+        if (!split.train.tasks.some((t) => t.name === d.labelTask)) throw new UsageError(`${opts.corpus}: the corpus has no sentence labels (label files or '# label = …' lines); the agent trains ${d.labelTask} + ${d.tagTask}`);
+        corpus = { name: sequenceDataName(d, baseDir), split, intentTask: d.labelTask, slotTask: d.tagTask };
+      }
       const backend = await initBackend(opts.backend, (m) => console.error(m));
       const settings: TextTrainSettings = {
         ...DEFAULT_TEXT_SETTINGS, seed: opts.seed, epochs: opts.epochs, patience: opts.patience, batchSize: opts.batchSize, lr: opts.lr,
         encoder, pool: opts.pool, batching: opts.batching, progress: opts.progress,
       };
       const t0 = performance.now();
-      const report = await runAgent({ outDir: opts.out, dataDir: opts.dataDir, settings, limit: opts.limit, sentiment: opts.sentiment, log: (m) => console.error(m) });
+      const sentiment = opts.sentiment && !corpus;
+      const report = await runAgent({ outDir: opts.out, dataDir: opts.dataDir, settings, limit: opts.limit, sentiment, corpus, log: (m) => console.error(m) });
       console.log(formatAgentReport(report));
-      console.log(`\nbackend ${backend}; total ${((performance.now() - t0) / 1000).toFixed(0)} s; run folder ${opts.out} (report.md, report.json; models in snips/, snips-sentiment/)`);
-      console.log(`try: node bin/mtl.js predict ${path.join(opts.out, opts.sentiment ? 'snips-sentiment' : 'snips')} "book a table for two at sushi place tomorrow"`);
+      const name = corpus?.name ?? 'snips';
+      console.log(`\nbackend ${backend}; total ${((performance.now() - t0) / 1000).toFixed(0)} s; run folder ${opts.out} (report.md, report.json; models in ${name}/${sentiment ? ', snips-sentiment/' : ''})`);
+      console.log(`try: node bin/mtl.js predict ${path.join(opts.out, sentiment ? 'snips-sentiment' : name)} "${corpus ? 'a sentence of yours' : 'book a table for two at sushi place tomorrow'}"`);
     });
 }

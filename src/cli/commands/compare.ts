@@ -5,6 +5,7 @@ import { readConfigFile } from '../../config/load.js';
 import { initBackend } from '../../engine/backend.js';
 import { runCompare } from '../../run/compare.js';
 import { backendOption, dataDirOption, epochsOption, progressOption } from '../options.js';
+import { seedList } from '../flags.js';
 
 export function registerCompare(program: Command): void {
   program
@@ -14,16 +15,16 @@ export function registerCompare(program: Command): void {
     .requiredOption('-m, --methods <list>', 'comma-separated: architectures (hps, mmoe, …), weightings (ew, uw, dwa, …), aggregators (pcgrad, mgda, …; name@rep for rep-grad), or weighting+aggregator')
     .option('-o, --out <dir>', 'output folder (default: runs/<name>-compare)')
     .addOption(backendOption('wasm | cpu | tensorflow'))
-    .option('--seeds <list>', 'comma-separated seeds (default: the config seed)')
+    .option('--seeds <list>', 'comma-separated seeds, e.g. 0,1,2: every method and the STL baselines at each; mean ± std and a paired test of Δm% (default: the config seed)', seedList('--seeds'))
     .addOption(epochsOption())
     .addOption(dataDirOption())
     .addOption(progressOption('lines'))
-    .action(async (file: string, opts: { methods: string; out?: string; backend?: string; seeds?: string; epochs?: number; dataDir?: string; progress: 'lines' }) => {
+    .action(async (file: string, opts: { methods: string; out?: string; backend?: string; seeds?: number[]; epochs?: number; dataDir?: string; progress: 'lines' }) => {
       const { config, baseDir } = readConfigFile(file);
       if (opts.epochs !== undefined) config.train.epochs = opts.epochs;
       const backend = await initBackend(opts.backend ?? config.backend, (m) => console.error(m));
       const outDir = opts.out ?? path.join('runs', `${config.name}-compare`);
-      const seeds = opts.seeds ? opts.seeds.split(',').map(Number) : undefined;
+      const seeds = opts.seeds;
       const result = await runCompare(config, opts.methods.split(',').map((s) => s.trim()).filter(Boolean), {
         outDir, baseDir, backend, dataDir: opts.dataDir, progress: opts.progress, seeds, log: (m) => console.error(m), resume: false,
       });

@@ -1,5 +1,4 @@
 /** `mtl train <config> [--out DIR] [--backend B] [--resume]`: multi-task model + STL baselines + report. */
-import fs from 'node:fs';
 import path from 'node:path';
 import { UsageError } from '../../config/errors.js';
 import type { Command } from 'commander';
@@ -9,6 +8,9 @@ import { formatReport, runExperiment } from '../../run/experiment.js';
 import { startLiveDashboard, type LiveDashboard } from '../../dashboard/live.js';
 import { listenError, parsePort, untilSignal } from './shared.js';
 import { backendOption, dataDirOption, epochsOption, progressOption } from '../options.js';
+import { formatSeedsReport, runSeeds } from '../../run/seeds.js';
+import { pairedTest } from '../../eval/uncertainty.js';
+import { seedList } from '../flags.js';
 
 /** Default port of `--dashboard`. */
 export const DASHBOARD_PORT = 6066;
@@ -25,13 +27,14 @@ export function registerTrain(program: Command): void {
     .option('--overwrite', 'replace an earlier mtljs run in --out (after the new config and data are checked; never a folder that is not an mtljs run)')
     .addOption(dataDirOption())
     .addOption(epochsOption())
+    .option('--seeds <list>', 'repeat the whole experiment (MTL and STL) at each seed, e.g. 0,1,2: mean ± std and a paired test of Δm% (runs in <out>/seed-<n>/)', seedList('--seeds'))
     .option('--no-stl', 'skip the single-task baselines')
     .addOption(progressOption('auto'))
     .option('--dashboard', 'serve a live dashboard of the run (curves, task weights, gradient cosines, Δm%) while it trains')
     .option('--port <n>', `port of the dashboard (default ${DASHBOARD_PORT}; 0 = any free port)`)
     .option('--host <host>', 'address of the dashboard', '127.0.0.1')
     .option('--keep-open', 'keep the dashboard open after training, until Ctrl-C')
-    .action(async (file: string, opts: { out?: string; backend?: string; resume?: boolean; overwrite?: boolean; allowChanges?: boolean; dataDir?: string; epochs?: number; stl: boolean; progress: 'auto'; dashboard?: boolean; port?: string; host: string; keepOpen?: boolean }) => {
+    .action(async (file: string, opts: { out?: string; backend?: string; resume?: boolean; overwrite?: boolean; allowChanges?: boolean; dataDir?: string; epochs?: number; stl: boolean; seeds?: number[]; progress: 'auto'; dashboard?: boolean; port?: string; host: string; keepOpen?: boolean }) => {
       if (!opts.dashboard && (opts.port !== undefined || opts.keepOpen)) throw new UsageError('--port and --keep-open go with --dashboard');
       const port = opts.dashboard ? parsePort(opts.port ?? String(DASHBOARD_PORT)) : 0;
       const { config, baseDir } = readConfigFile(file);
@@ -40,6 +43,14 @@ export function registerTrain(program: Command): void {
       const backend = await initBackend(opts.backend ?? config.backend, (m) => console.error(m));
       const outDir = opts.out ?? path.join('runs', config.name);
       if (opts.overwrite && opts.resume) throw new UsageError('--overwrite and --resume exclude each other');
+      if (opts.seeds && opts.seeds.length > 1) {
+        if (opts.dashboard || opts.resume || opts.overwrite) throw new UsageError('--seeds runs each seed in <out>/seed-<n>/: it does not go with --dashboard, --resume or --overwrite');
+        const { report, finished } = await runSeeds(config, opts.seeds, { outDir, baseDir, backend, dataDir: opts.dataDir, progress: opts.progress, log: (m) => console.error(m) });
+        console.log(formatSeedsReport(report));
+        if (finished) console.log(`\nrun folders: ${outDir}/seed-<n>/; summary: ${path.join(outDir, 'seeds.json')}`);
+        return;
+      }
+      if (opts.seeds) config.seed = opts.seeds[0]!;
       let dashboard: LiveDashboard | undefined;
       if (opts.dashboard) {
         dashboard = await startLiveDashboard({ runDir: outDir, port, host: opts.host, onError: (m) => console.error(`dashboard stopped: ${m}`) }).catch((e: unknown) => {
@@ -59,6 +70,7 @@ export function registerTrain(program: Command): void {
       }
       const { report, finished } = result;
       console.log(formatReport(report));
+      if (report.deltaM !== undefined) console.log(`note: ${pairedTest([report.deltaM]).verdict}`);
       if (finished) console.log(`\nrun folder: ${outDir} (report.json, model/, history.jsonl)`);
       if (dashboard) {
         await dashboard.finish(finished ? 'finished' : 'incomplete');
