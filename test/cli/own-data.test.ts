@@ -3,25 +3,17 @@
  * prints the inferred types, the Mulan emotions ARFF files train as six binary tasks, a grouped split
  * trains, and a file in another format or with a bad cell ends with exit 2 and `file:line`.
  */
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { runMtl, type MtlResult } from '../helpers/cli.js';
 
-const bin = path.resolve('bin/mtl.js');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mtl-own-data-'));
 const MULAN = path.resolve('../shared/data/mulan-multilabel');
 
-function mtl(args: string[], cwd = tmp): Promise<{ code: number | null; out: string; err: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [bin, ...args], { cwd, env: { ...process.env, MTL_PROGRESS: 'silent' } });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d));
-    child.stderr.on('data', (d: Buffer) => (err += d));
-    child.on('close', (code) => resolve({ code, out, err }));
-  });
+function mtl(args: string[], cwd = tmp): Promise<MtlResult> {
+  return runMtl(args, { cwd, env: { ...process.env, MTL_PROGRESS: 'silent' } });
 }
 
 const write = (name: string, text: string) => {

@@ -4,25 +4,17 @@
  * file, a model far too big, --overwrite / --resume pointed at the wrong thing). Every one must end with
  * exit 2 and one clear message, and leave every file the user had exactly as it was.
  */
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { runMtl, type MtlResult } from '../helpers/cli.js';
 
-const bin = path.resolve('bin/mtl.js');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mtl-reliability-'));
 
-function mtl(args: string[], cwd = tmp): Promise<{ code: number | null; out: string; err: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [bin, ...args], { cwd, env: { ...process.env, MTL_PROGRESS: 'silent' } });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d));
-    child.stderr.on('data', (d: Buffer) => (err += d));
-    child.on('close', (code) => resolve({ code, out, err }));
-  });
+function mtl(args: string[], cwd = tmp): Promise<MtlResult> {
+  return runMtl(args, { cwd, env: { ...process.env, MTL_PROGRESS: 'silent' } });
 }
 
 /** sha256 of every file under `dir` (path → hash): equal before and after = nothing lost or changed. */

@@ -4,25 +4,17 @@
  * `mtl compare --seeds` trains the baselines at every seed and adds the summary table; a one-seed run
  * says that its Δm% is one draw.
  */
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { spread } from '../../src/eval/uncertainty.js';
+import { runMtl, type MtlResult } from '../helpers/cli.js';
 
-const bin = path.resolve('bin/mtl.js');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mtl-seeds-'));
 
-function mtl(args: string[]): Promise<{ code: number | null; out: string; err: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [bin, ...args], { cwd: tmp });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d));
-    child.stderr.on('data', (d: Buffer) => (err += d));
-    child.on('close', (code) => resolve({ code, out, err }));
-  });
+function mtl(args: string[]): Promise<MtlResult> {
+  return runMtl(args, { cwd: tmp });
 }
 
 beforeAll(() => {

@@ -5,7 +5,6 @@
  * error naming file and line, or skipped, or mapped; and `mtl train` on the CoNLL copy gives the same
  * numbers as on the built-in dataset.
  */
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -20,11 +19,11 @@ import type { TextSplit } from '../../../src/data/text/state.js';
 import { formatAgentReport, runAgent } from '../../../src/run/agent.js';
 import { DEFAULT_TEXT_SETTINGS } from '../../../src/run/text.js';
 import { initBackend } from '../../../src/engine/backend.js';
+import { runMtl, type MtlResult } from '../../helpers/cli.js';
 
 const SHARED = path.resolve('../shared/data');
 const SNIPS = path.join(SHARED, 'snips');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mtl-own-corpus-'));
-const bin = path.resolve('bin/mtl.js');
 
 /** The conversion script: SNIPS's seq.in / seq.out / label → CoNLL files with `# intent = X` before each sentence. */
 function snipsToConll(src: string, out: string): void {
@@ -234,15 +233,8 @@ describe('the agent on a corpus of your own', () => {
   });
 });
 
-function mtl(args: string[]): Promise<{ code: number | null; out: string; err: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [bin, ...args], { cwd: tmp, env: { ...process.env, MTL_PROGRESS: 'silent' } });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d));
-    child.stderr.on('data', (d: Buffer) => (err += d));
-    child.on('close', (code) => resolve({ code, out, err }));
-  });
+function mtl(args: string[]): Promise<MtlResult> {
+  return runMtl(args, { cwd: tmp, env: { ...process.env, MTL_PROGRESS: 'silent' } });
 }
 
 describe('mtl train (text-hps) on the CoNLL copy', () => {
