@@ -47,5 +47,14 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-// Exit explicitly: a threaded wasm backend keeps worker threads alive.
-main(process.argv).then((code) => process.exit(code));
+/** Resolves once everything written to `stream` so far has been handed to the OS (a pipe may lag). */
+function drained(stream: NodeJS.WriteStream): Promise<void> {
+  return new Promise((resolve) => stream.write('', () => resolve()));
+}
+
+// Exit explicitly (a threaded wasm backend keeps worker threads alive), but only after stdout and stderr
+// are flushed: a reader that is slow to drain a pipe must still get every line.
+main(process.argv).then(async (code) => {
+  await Promise.all([drained(process.stdout), drained(process.stderr)]);
+  process.exit(code);
+});
