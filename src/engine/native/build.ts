@@ -206,7 +206,7 @@ export function buildNative(options: { force?: boolean; log?: (msg: string) => v
       // Another process is building: wait for its result, or take over a stale lock (its builder
       // is gone, or it is older than any build takes).
       if (!options.force && fs.existsSync(target)) return { path: target, built: false };
-      if (lockIsStale(lock)) fs.rmSync(lock, { force: true });
+      if (lockIsStale(lock)) takeOverStaleLock(lock);
       else if (Date.now() > deadline) throw new Error(`timed out waiting for the native build lock ${lock}`);
       else sleepMs(100);
     }
@@ -226,7 +226,39 @@ export function buildNative(options: { force?: boolean; log?: (msg: string) => v
     pruneStale(dir, path.basename(target));
     return { path: target, built: true };
   } finally {
-    fs.rmSync(lock, { force: true });
+    releaseLock(lock);
+  }
+}
+
+/**
+ * Removes a stale lock so that exactly one waiting process can take its place. Two processes may both
+ * judge the same lock stale; a plain delete by the slower one would then remove the fresh lock the
+ * faster one has just created, and both would build. Renaming is atomic: only one process moves the
+ * lock aside, and one that finds it moved a live lock (not the stale one it judged) puts it back.
+ */
+function takeOverStaleLock(lock: string): void {
+  const aside = `${lock}.stale-${process.pid}-${Date.now()}`;
+  try {
+    fs.renameSync(lock, aside);
+  } catch {
+    return; // someone else moved it first
+  }
+  if (!lockIsStale(aside)) {
+    try {
+      fs.linkSync(aside, lock); // a live lock: give it back (fails if a new one exists: then that one rules)
+    } catch {
+      /* a newer lock is in place */
+    }
+  }
+  fs.rmSync(aside, { force: true });
+}
+
+/** Removes the lock only if it is still this process's (a takeover may have replaced it). */
+function releaseLock(lock: string): void {
+  try {
+    if (fs.readFileSync(lock, 'utf8').trim() === String(process.pid)) fs.rmSync(lock, { force: true });
+  } catch {
+    /* already gone */
   }
 }
 
