@@ -1631,6 +1631,184 @@ napi_value Info(napi_env env, napi_callback_info) {
   return o;
 }
 
+// ---- GRU: a whole sequence of one direction per call (src/engine/kernels/gru-sequence.ts has the
+// equations and the JavaScript reference). Batch rows are independent through the recurrence, so
+// threads take disjoint row ranges for the whole sequence (no synchronisation per step); the per-step
+// products are row-vector x matrix (axpy / dot on AVX2). The backward pass leaves dU to two GEMMs over
+// all steps at the end: dU_zr = Hprev^T [da_z | da_r], dU_h = (r.h)^T da_h.
+
+inline float gru_gate(float a, bool hard) {
+  if (hard) {
+    const float y = 0.2f * a + 0.5f;
+    return y < 0.f ? 0.f : (y > 1.f ? 1.f : y);
+  }
+  return 1.f / (1.f + std::exp(-a));
+}
+inline float gru_gate_grad(float a, bool hard) {
+  if (hard) {
+    const float y = 0.2f * a + 0.5f;
+    return (y >= 0.f && y <= 1.f) ? 0.2f : 0.f;
+  }
+  const float s = 1.f / (1.f + std::exp(-a));
+  return s * (1.f - s);
+}
+
+struct GruGeo {
+  int B, T, U;
+  bool reverse, hard;
+};
+
+void gru_forward_rows(const GruGeo& g, const float* xp, const float* u, const float* mask, float* hs, float* ws, int b0, int b1) {
+  const int U = g.U, G = 3 * U, T = g.T;
+  std::vector<float> buf((size_t)4 * U + 2 * U);
+  float* h = buf.data();
+  float* gzr = h + U;  // 2U
+  float* gh = gzr + 2 * U;
+  float* rh = gh + U;
+  for (int b = b0; b < b1; ++b) {
+    std::fill(h, h + U, 0.f);
+    for (int s = 0; s < T; ++s) {
+      const int t = g.reverse ? T - 1 - s : s;
+      const long bt = (long)b * T + t;
+      if (mask[bt] == 0.f) {
+        std::memcpy(hs + bt * U, h, sizeof(float) * U);
+        continue;
+      }
+      std::fill(gzr, gzr + 2 * U, 0.f);
+      for (int k = 0; k < U; ++k)
+        if (h[k] != 0.f) axpy(h[k], u + (long)k * G, gzr, 2 * U);
+      const float* x = xp + bt * G;
+      float* w = ws + bt * G;
+      for (int j = 0; j < U; ++j) {
+        const float az = x[j] + gzr[j];
+        const float ar = x[U + j] + gzr[U + j];
+        w[j] = az;
+        w[U + j] = ar;
+        rh[j] = gru_gate(ar, g.hard) * h[j];
+      }
+      std::fill(gh, gh + U, 0.f);
+      for (int k = 0; k < U; ++k)
+        if (rh[k] != 0.f) axpy(rh[k], u + (long)k * G + 2 * U, gh, U);
+      for (int j = 0; j < U; ++j) {
+        const float hh = std::tanh(x[2 * U + j] + gh[j]);
+        w[2 * U + j] = hh;
+        const float z = gru_gate(w[j], g.hard);
+        h[j] = z * h[j] + (1.f - z) * hh;
+      }
+      std::memcpy(hs + bt * U, h, sizeof(float) * U);
+    }
+  }
+}
+
+// dxp for rows b0..b1, and per step the previous state (hp) and r.h (rh) that the dU products need.
+void gru_backward_rows(const GruGeo& g, const float* u, const float* mask, const float* hs, const float* ws, const float* dhs, float* dxp,
+                       float* hpAll, float* rhAll, int b0, int b1) {
+  const int U = g.U, G = 3 * U, T = g.T;
+  std::vector<float> buf((size_t)3 * U);
+  float* dh = buf.data();
+  float* drh = dh + U;
+  float* zero = drh + U;
+  std::fill(zero, zero + U, 0.f);
+  for (int b = b0; b < b1; ++b) {
+    std::fill(dh, dh + U, 0.f);
+    for (int s = T - 1; s >= 0; --s) {
+      const int t = g.reverse ? T - 1 - s : s;
+      const long bt = (long)b * T + t;
+      const float* dy = dhs + bt * U;
+      for (int j = 0; j < U; ++j) dh[j] += dy[j];
+      float* d = dxp + bt * G;
+      float* hpOut = hpAll + bt * U;
+      float* rhOut = rhAll + bt * U;
+      if (mask[bt] == 0.f) {
+        std::fill(d, d + G, 0.f);
+        std::fill(hpOut, hpOut + U, 0.f);
+        std::fill(rhOut, rhOut + U, 0.f);
+        continue;
+      }
+      const float* hp = s == 0 ? zero : hs + (bt + (g.reverse ? 1 : -1)) * U;
+      const float* w = ws + bt * G;
+      for (int j = 0; j < U; ++j) {
+        const float hh = w[2 * U + j];
+        const float z = gru_gate(w[j], g.hard);
+        d[2 * U + j] = dh[j] * (1.f - z) * (1.f - hh * hh);
+      }
+      for (int k = 0; k < U; ++k) drh[k] = dot(d + 2 * U, u + (long)k * G + 2 * U, U);
+      for (int j = 0; j < U; ++j) {
+        const float az = w[j], ar = w[U + j];
+        const float z = gru_gate(az, g.hard), r = gru_gate(ar, g.hard);
+        d[j] = dh[j] * (hp[j] - w[2 * U + j]) * gru_gate_grad(az, g.hard);
+        d[U + j] = drh[j] * hp[j] * gru_gate_grad(ar, g.hard);
+        hpOut[j] = hp[j];
+        rhOut[j] = r * hp[j];
+        dh[j] = dh[j] * z + drh[j] * r;
+      }
+      for (int k = 0; k < U; ++k) dh[k] += dot(d, u + (long)k * G, 2 * U);
+    }
+  }
+}
+
+void gru_rows_parallel(int B, double flops, const std::function<void(int, int)>& fn) {
+  const int threads = std::min(B, threads_for(flops));
+  const int per = (B + threads - 1) / std::max(threads, 1);
+  const int items = (B + per - 1) / per;
+  parallel_for(items, threads, [&](int i) { fn(i * per, std::min(B, (i + 1) * per)); });
+}
+
+bool read_gru_geo(napi_env env, const Args& a, size_t at, GruGeo* g) {
+  g->B = (int)a.num[at];
+  g->T = (int)a.num[at + 1];
+  g->U = (int)a.num[at + 2];
+  g->reverse = a.num[at + 3] != 0;
+  g->hard = a.num[at + 4] == 0;
+  if (g->B < 0 || g->T < 0 || g->U < 1) return throw_error(env, "bad GRU geometry");
+  return true;
+}
+
+// gruForward(heap, xpOff, uOff, maskOff, hsOff, wsOff, B, T, U, reverse, activation (0 hard sigmoid, 1 sigmoid))
+napi_value GruForward(napi_env env, napi_callback_info info) {
+  Args a;
+  Heap h;
+  GruGeo g;
+  if (!get_args(env, info, &a, 11) || !get_heap(env, a.v[0], &h) || !read_gru_geo(env, a, 6, &g)) return nullptr;
+  const double bt = (double)g.B * g.T, G = 3.0 * g.U;
+  float *xp, *u, *mask, *hs, *ws;
+  if (!get_floats(env, h, a.num[1], bt * G, &xp) || !get_floats(env, h, a.num[2], g.U * G, &u) || !get_floats(env, h, a.num[3], bt, &mask) ||
+      !get_floats(env, h, a.num[4], bt * g.U, &hs) || !get_floats(env, h, a.num[5], bt * G, &ws))
+    return nullptr;
+  gru_rows_parallel(g.B, 2.0 * bt * g.U * G, [&](int b0, int b1) { gru_forward_rows(g, xp, u, mask, hs, ws, b0, b1); });
+  return nullptr;
+}
+
+// gruBackward(heap, uOff, maskOff, hsOff, wsOff, dhsOff, dxpOff, duOff, B, T, U, reverse, activation)
+napi_value GruBackward(napi_env env, napi_callback_info info) {
+  Args a;
+  Heap h;
+  GruGeo g;
+  if (!get_args(env, info, &a, 13) || !get_heap(env, a.v[0], &h) || !read_gru_geo(env, a, 8, &g)) return nullptr;
+  const double bt = (double)g.B * g.T, G = 3.0 * g.U;
+  float *u, *mask, *hs, *ws, *dhs, *dxp, *du;
+  if (!get_floats(env, h, a.num[1], g.U * G, &u) || !get_floats(env, h, a.num[2], bt, &mask) || !get_floats(env, h, a.num[3], bt * g.U, &hs) ||
+      !get_floats(env, h, a.num[4], bt * G, &ws) || !get_floats(env, h, a.num[5], bt * g.U, &dhs) || !get_floats(env, h, a.num[6], bt * G, &dxp) ||
+      !get_floats(env, h, a.num[7], g.U * G, &du))
+    return nullptr;
+  const int U = g.U, n = g.B * g.T;
+  // hp and r.h of every step: 2 x [B*T, U] floats, kept by the calling thread between calls.
+  thread_local Buffer keep;
+  float* hpAll = keep.get((size_t)2 * std::max(n, 1) * U);
+  float* rhAll = hpAll + (size_t)std::max(n, 1) * U;
+  gru_rows_parallel(g.B, 4.0 * bt * g.U * G, [&](int b0, int b1) { gru_backward_rows(g, u, mask, hs, ws, dhs, dxp, hpAll, rhAll, b0, b1); });
+  if (n == 0) {
+    std::fill(du, du + (long)U * 3 * U, 0.f);
+    return nullptr;
+  }
+  const Epilogue none;
+  // dU_zr [U, 2U] = hp^T [U, n] . dxp[:, 0:2U] ; dU_h [U, U] = rh^T . dxp[:, 2U:3U]   (ldc = 3U)
+  gemm(AColMajor(hpAll, U), BRowMajor(dxp, 3L * U), U, 2 * U, n, du, 3L * U, 1.f, 0.f, none, true);
+  gemm(AColMajor(rhAll, U), BRowMajor(dxp + 2 * U, 3L * U), U, U, n, du + 2 * U, 3L * U, 1.f, 0.f, none, true);
+  return nullptr;
+}
+// ---- end GRU
+
 std::once_flag g_init_once;
 
 }  // namespace
@@ -1653,6 +1831,8 @@ NAPI_MODULE_INIT() {
              {"conv2dBackpropInput", Conv2dBackpropInput},
              {"conv2dBackpropFilter", Conv2dBackpropFilter},
              {"adamUpdate", AdamUpdate},
+             {"gruForward", GruForward},
+             {"gruBackward", GruBackward},
              {"setThreads", SetThreads},
              {"setMinFlopsPerThread", SetMinFlopsPerThread},
              {"setIndirectConv", SetIndirectConv},

@@ -4,13 +4,15 @@
  * embeddings); each only if wasm has no kernel of that name, so calling this twice is harmless. Also
  * installs the transpose-first BatchMatMul/_FusedMatMul wrappers (src/engine/wasm-matmul.ts), and
  * replaces built-in kernels that are much slower than a formulation on wasm's fast kernels
- * (Conv2DBackpropInput: a forward convolution on XNNPACK; MaxPoolGrad: a JS loop over the wasm heap).
+ * (Conv2DBackpropInput: a forward convolution on XNNPACK; MaxPoolGrad: a JS loop over the wasm heap;
+ * GatherV2 of whole rows, i.e. embedding lookups: row copies on the heap).
  * Call after `@tensorflow/tfjs-backend-wasm` is imported (initBackend does).
  */
 import { tf } from './tf.js';
 import { conv2DBackpropFilterKernel } from './kernels/conv2d-backprop-filter.js';
 import { conv2DBackpropInputKernel } from './kernels/conv2d-backprop-input.js';
 import { makeMaxPoolGradKernel } from './kernels/max-pool-grad.js';
+import { makeGatherRowsKernel } from './kernels/gather-rows.js';
 import { depthwiseBackpropFilterKernel } from './kernels/depthwise-backprop-filter.js';
 import { depthwiseBackpropInputKernel } from './kernels/depthwise-backprop-input.js';
 import { unsortedSegmentSumKernel } from './kernels/unsorted-segment-sum.js';
@@ -30,6 +32,7 @@ const TRAINING_KERNELS: ReadonlyArray<[string, tf.KernelFunc]> = [
 const REPLACEMENTS: ReadonlyArray<[string, (original: tf.KernelFunc) => tf.KernelFunc]> = [
   ['Conv2DBackpropInput', () => conv2DBackpropInputKernel],
   ['MaxPoolGrad', (original) => makeMaxPoolGradKernel(original)],
+  ['GatherV2', (original) => makeGatherRowsKernel(original)],
 ];
 
 /** Marks a replacement so re-registration is idempotent, also across duplicate module instances. */

@@ -19,6 +19,7 @@ import { wasmBackend, wasmHeapOffset as heapOffset } from '../tfjs-internals.js'
 import { convAttrs, type ConvAttrs, type Pair } from '../kernels/kernel-util.js';
 import { loadNativeAddon, type NativeAddon } from './build.js';
 import { countNativeCall as count, nativeKernelsEnabled, setNativeAddon } from './state.js';
+import { registerNativeGruKernels } from './gru.js';
 
 const NATIVE = Symbol.for('mtljs.nativeKernel');
 type MarkedKernel = tf.KernelFunc & { [NATIVE]?: string };
@@ -304,5 +305,6 @@ export function registerNativeKernels(options: { log?: (msg: string) => void } =
     // Keep the previous config's setupFunc/disposeFunc: wasm's own binds its C entry points there.
     tf.registerKernel({ ...cfg, kernelFunc: kernel });
   }
+  registerNativeGruKernels(addon);
   return true;
 }

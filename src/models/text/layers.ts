@@ -28,6 +28,7 @@
  *   per-token features), and sign() has a zero gradient, so the mask carries no gradient.
  */
 import { tf, tfl } from '../../engine/tf.js';
+import './bigru.js'; // registers MtlBiGru with the other text layers, for loading saved text models
 
 type Tensor = tf.Tensor;
 type Kwargs = Record<string, unknown>;
@@ -52,9 +53,17 @@ export function tokenMask(ids: Tensor): Tensor {
   return tf.sign(tf.abs(ids));
 }
 
-/** 1 where a position's feature row is not all zero, shape [B, L, 1]. */
+/**
+ * 1 where a position's feature row is not all zero, shape [B, L, 1]. A constant of the backward pass
+ * (sign has a zero gradient), so it is computed off the tape: otherwise the gradient of max would
+ * still run, a broadcast Equal over [B, L, D] (10 ms per step on wasm at the agent's sizes).
+ */
 export function nonZeroRows(x: Tensor): Tensor {
-  return tf.sign(tf.max(tf.abs(x), -1, true));
+  const noGradient = tf.customGrad(((v: Tensor, save: tf.GradSaveFunc) => {
+    save([v]);
+    return { value: tf.sign(tf.max(tf.abs(v), -1, true)), gradFunc: (_dy: Tensor, saved: Tensor[]) => tf.zerosLike(saved[0]!) };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]);
+  return noGradient(x);
 }
 
 /** x [B, L, Din] times w [Din, Dout] (+ b) → [B, L, Dout]. */
