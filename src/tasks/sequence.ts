@@ -8,7 +8,8 @@
  * can carry the task; text-hps gives it a per-token head).
  *
  * Loss: softmax cross-entropy per token, averaged over the labelled tokens of the batch:
- *   ℓ = Σ_{b,t} m_bt · (−log softmax(z_bt)[y_bt]) / max(1, Σ_{b,t} m_bt).
+ *   ℓ = Σ_{b,t} m_bt · (−log softmax(z_bt)[y_bt]) / max(1, Σ_{b,t} m_bt),
+ * the per-token terms by one fused kernel (src/engine/kernels/softmax-cross-entropy.ts).
  * Metrics (labelled tokens only): `span_f1` (primary), `span_precision`, `span_recall` — spans as in
  * conlleval (src/tasks/spans.ts: type and both boundaries must match, micro-averaged over spans) —,
  * `token_accuracy`, `sentence_accuracy` (every tag of the sentence right) and `count` (sentences).
@@ -16,6 +17,7 @@
  */
 import { tf } from '../engine/tf.js';
 import type { TaskSpec } from '../data/types.js';
+import { softmaxCrossEntropy } from '../engine/kernels/softmax-cross-entropy.js';
 import { maskedMean } from './masked.js';
 import { spanF1 } from './spans.js';
 import type { Metrics, Task } from './types.js';
@@ -80,10 +82,9 @@ export function sequenceTask(spec: TaskSpec): Task {
     spec, name: spec.name, kind: 'sequence', headUnits: L * K, primary: bio ? 'span_f1' : 'token_accuracy', higherIsBetter: true,
     loss(logits, labels, mask) {
       return tf.tidy(() => {
-        const z = tf.reshape(logits, [-1, L, K]);
-        const onehot = tf.oneHot(tf.cast(labels, 'int32'), K); // [B, L, K]; padding holds 0, masked below
-        const nll = tf.neg(tf.sum(tf.mul(onehot, tf.logSoftmax(z, -1)), -1)); // [B, L]
-        return maskedMean(nll, mask);
+        // One fused kernel forward and backward, which skips the masked (padding) tokens entirely.
+        const nll = softmaxCrossEntropy(tf.reshape(logits, [-1, K]), tf.reshape(labels, [-1]), tf.reshape(mask, [-1])); // [B·L]
+        return maskedMean(tf.reshape(nll, mask.shape), mask);
       });
     },
     predict: (logits) => tf.tidy(() => tf.softmax(tf.reshape(logits, [-1, L, K]), -1)),

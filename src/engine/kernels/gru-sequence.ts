@@ -31,6 +31,7 @@
  * gradient includes both ends), else 0.
  */
 import { tf } from '../tf.js';
+import { floatIO } from './float-io.js';
 
 export const GRU_SEQUENCE = 'MtlGruSequence';
 export const GRU_SEQUENCE_GRAD = 'MtlGruSequenceGrad';
@@ -86,13 +87,11 @@ function activation(name: GruRecurrentActivation): { f: (a: number) => number; d
 
 /** The forward pass on plain arrays (the JavaScript kernel; also the reference the native one is tested against). */
 export function gruForwardArrays(
-  xp: Float32Array, u: Float32Array, mask: Float32Array, dims: GruDims, attrs: GruSequenceAttrs,
-): { hs: Float32Array; ws: Float32Array } {
+  xp: Float32Array, u: Float32Array, mask: Float32Array, dims: GruDims, attrs: GruSequenceAttrs, hs: Float32Array, ws: Float32Array,
+): void {
   const { B, T, U } = dims;
   const G = 3 * U;
   const { f } = activation(attrs.recurrentActivation);
-  const hs = new Float32Array(B * T * U);
-  const ws = new Float32Array(B * T * G);
   const h = new Float32Array(U);
   const g = new Float32Array(G);
   const rh = new Float32Array(U);
@@ -138,17 +137,16 @@ export function gruForwardArrays(
       hs.set(h, bt * U);
     }
   }
-  return { hs, ws };
 }
 
-/** The backward pass on plain arrays: dxp [B, T, 3U] and dU [U, 3U] from dhs [B, T, U]. */
+/** The backward pass on plain arrays: dxp [B, T, 3U] and dU [U, 3U] from dhs [B, T, U] (dxp must start at 0). */
 export function gruBackwardArrays(
   u: Float32Array, mask: Float32Array, hs: Float32Array, ws: Float32Array, dhs: Float32Array, dims: GruDims, attrs: GruSequenceAttrs,
-): { dxp: Float32Array; du: Float32Array } {
+  dxp: Float32Array, duOut: Float32Array,
+): void {
   const { B, T, U } = dims;
   const G = 3 * U;
   const { f, df } = activation(attrs.recurrentActivation);
-  const dxp = new Float32Array(B * T * G);
   const du = new Float64Array(U * G);
   const dh = new Float64Array(U);
   const hp = new Float32Array(U);
@@ -198,7 +196,7 @@ export function gruBackwardArrays(
       }
     }
   }
-  return { dxp, du: Float32Array.from(du) };
+  duOut.set(du);
 }
 
 function attrsOf(attrs: tf.NamedAttrMap | undefined): GruSequenceAttrs {
@@ -210,31 +208,22 @@ function attrsOf(attrs: tf.NamedAttrMap | undefined): GruSequenceAttrs {
   return { reverse: a.reverse === true, recurrentActivation };
 }
 
-type Backend = tf.KernelBackend;
-const read = (backend: Backend, t: tf.TensorInfo | undefined, name: string): Float32Array => {
-  if (t == null) throw new Error(`gruSequence: input ${name} is missing`);
-  if (t.dtype !== 'float32') throw new Error(`gruSequence: input ${name} must be float32, got ${t.dtype}`);
-  return backend.readSync(t.dataId) as Float32Array;
-};
-const output = (backend: Backend, values: Float32Array, shape: number[]): tf.TensorInfo =>
-  ({ dataId: backend.write(values, shape, 'float32'), shape, dtype: 'float32' });
-
 const forwardKernel: tf.KernelFunc = ({ inputs, backend, attrs }) => {
-  const b = backend as Backend;
   const { xp, recurrentKernel, mask } = inputs as Record<string, tf.TensorInfo>;
   const dims = gruDims(xp!, recurrentKernel!, mask!);
-  const { hs, ws } = gruForwardArrays(read(b, xp, 'xp'), read(b, recurrentKernel, 'recurrentKernel'), read(b, mask, 'mask'), dims, attrsOf(attrs));
-  return [output(b, hs, [dims.B, dims.T, dims.U]), output(b, ws, [dims.B, dims.T, 3 * dims.U])];
+  const io = floatIO(backend, [xp, recurrentKernel, mask], [[dims.B, dims.T, dims.U], [dims.B, dims.T, 3 * dims.U]], GRU_SEQUENCE);
+  const { inputs: [x, u, m], outputs: [hs, ws] } = io.arrays();
+  gruForwardArrays(x!, u!, m!, dims, attrsOf(attrs), hs!, ws!);
+  return io.finish();
 };
 
 const backwardKernel: tf.KernelFunc = ({ inputs, backend, attrs }) => {
-  const b = backend as Backend;
   const { dhs, recurrentKernel, mask, hs, ws } = inputs as Record<string, tf.TensorInfo>;
   const dims = gruDims(ws!, recurrentKernel!, mask!);
-  const r = gruBackwardArrays(
-    read(b, recurrentKernel, 'recurrentKernel'), read(b, mask, 'mask'), read(b, hs, 'hs'), read(b, ws, 'ws'), read(b, dhs, 'dhs'), dims, attrsOf(attrs),
-  );
-  return [output(b, r.dxp, [dims.B, dims.T, 3 * dims.U]), output(b, r.du, [dims.U, 3 * dims.U])];
+  const io = floatIO(backend, [recurrentKernel, mask, hs, ws, dhs], [[dims.B, dims.T, 3 * dims.U], [dims.U, 3 * dims.U]], GRU_SEQUENCE_GRAD);
+  const { inputs: [u, m, h, w, dh], outputs: [dxp, du] } = io.arrays();
+  gruBackwardArrays(u!, m!, h!, w!, dh!, dims, attrsOf(attrs), dxp!, du!);
+  return io.finish();
 };
 
 /** The JavaScript kernels (the native ones, src/engine/native/gru.ts, wrap these as their fallback). */
