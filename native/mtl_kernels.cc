@@ -1809,6 +1809,135 @@ napi_value GruBackward(napi_env env, napi_callback_info info) {
 }
 // ---- end GRU
 
+// ---- attention: the core of multi-head self-attention per (sequence, head), as
+// src/engine/kernels/attention.ts (equations and the JavaScript reference there). Sequences are
+// independent: threads take whole sequences.
+
+struct AttGeo {
+  int B, L, D, H;
+};
+
+void attention_forward_seq(const AttGeo& g, const float* q, const float* k, const float* v, const float* mask, float* o, float* p, int b) {
+  const int L = g.L, D = g.D, H = g.H, dh = D / H;
+  const float scale = 1.f / std::sqrt((float)dh);
+  const float* m = mask + (long)b * L;
+  bool anyKey = false;
+  for (int j = 0; j < L; ++j) anyKey = anyKey || m[j] != 0.f;
+  std::vector<double> s(L);
+  for (int h = 0; h < H; ++h) {
+    const int c = h * dh;
+    for (int i = 0; i < L; ++i) {
+      const float* qi = q + ((long)b * L + i) * D + c;
+      double mx = -INFINITY;
+      for (int j = 0; j < L; ++j) {
+        if (anyKey && m[j] == 0.f) {
+          s[j] = -INFINITY;
+          continue;
+        }
+        const float sj = dot(qi, k + ((long)b * L + j) * D + c, dh) * scale;
+        s[j] = sj;
+        if (s[j] > mx) mx = s[j];
+      }
+      double sum = 0;
+      for (int j = 0; j < L; ++j) {
+        s[j] = anyKey ? std::exp(s[j] - mx) : 1.0;
+        sum += s[j];
+      }
+      float* prow = p + (((long)b * H + h) * L + i) * L;
+      float* oi = o + ((long)b * L + i) * D + c;
+      std::fill(oi, oi + dh, 0.f);
+      for (int j = 0; j < L; ++j) {
+        const float pj = (float)(s[j] / sum);
+        prow[j] = pj;
+        if (pj != 0.f) axpy(pj, v + ((long)b * L + j) * D + c, oi, dh);
+      }
+    }
+  }
+}
+
+void attention_backward_seq(const AttGeo& g, const float* dout, const float* q, const float* k, const float* v, const float* p, float* dq, float* dk,
+                            float* dv, int b) {
+  const int L = g.L, D = g.D, H = g.H, dh = D / H;
+  const float scale = 1.f / std::sqrt((float)dh);
+  const long base = (long)b * L * D;
+  std::fill(dq + base, dq + base + (long)L * D, 0.f);
+  std::fill(dk + base, dk + base + (long)L * D, 0.f);
+  std::fill(dv + base, dv + base + (long)L * D, 0.f);
+  std::vector<float> ds(L);
+  for (int h = 0; h < H; ++h) {
+    const int c = h * dh;
+    for (int i = 0; i < L; ++i) {
+      const float* prow = p + (((long)b * H + h) * L + i) * L;
+      const float* doi = dout + base + (long)i * D + c;
+      double dotp = 0;
+      for (int j = 0; j < L; ++j) {
+        const float pj = prow[j];
+        if (pj == 0.f) {
+          ds[j] = 0.f;
+          continue;
+        }
+        const long vj = base + (long)j * D + c;
+        ds[j] = dot(doi, v + vj, dh);
+        axpy(pj, doi, dv + vj, dh);
+        dotp += (double)ds[j] * pj;
+      }
+      float* dqi = dq + base + (long)i * D + c;
+      const float* qi = q + base + (long)i * D + c;
+      for (int j = 0; j < L; ++j) {
+        const float pj = prow[j];
+        if (pj == 0.f) continue;
+        const float gj = (float)(pj * (ds[j] - dotp)) * scale;
+        const long kj = base + (long)j * D + c;
+        axpy(gj, k + kj, dqi, dh);
+        axpy(gj, qi, dk + kj, dh);
+      }
+    }
+  }
+}
+
+bool read_att_geo(napi_env env, const Args& a, size_t at, AttGeo* g) {
+  g->B = (int)a.num[at];
+  g->L = (int)a.num[at + 1];
+  g->D = (int)a.num[at + 2];
+  g->H = (int)a.num[at + 3];
+  if (g->B < 0 || g->L < 0 || g->D < 1 || g->H < 1 || g->D % g->H != 0) return throw_error(env, "bad attention geometry");
+  return true;
+}
+
+// attentionForward(heap, qOff, kOff, vOff, maskOff, oOff, pOff, B, L, D, H)
+napi_value AttentionForward(napi_env env, napi_callback_info info) {
+  Args a;
+  Heap h;
+  AttGeo g;
+  if (!get_args(env, info, &a, 11) || !get_heap(env, a.v[0], &h) || !read_att_geo(env, a, 7, &g)) return nullptr;
+  const double n = (double)g.B * g.L * g.D;
+  float *q, *k, *v, *mask, *o, *p;
+  if (!get_floats(env, h, a.num[1], n, &q) || !get_floats(env, h, a.num[2], n, &k) || !get_floats(env, h, a.num[3], n, &v) ||
+      !get_floats(env, h, a.num[4], (double)g.B * g.L, &mask) || !get_floats(env, h, a.num[5], n, &o) ||
+      !get_floats(env, h, a.num[6], (double)g.B * g.H * g.L * g.L, &p))
+    return nullptr;
+  parallel_for(g.B, threads_for(4.0 * n * g.L), [&](int b) { attention_forward_seq(g, q, k, v, mask, o, p, b); });
+  return nullptr;
+}
+
+// attentionBackward(heap, dyOff, qOff, kOff, vOff, pOff, dqOff, dkOff, dvOff, B, L, D, H)
+napi_value AttentionBackward(napi_env env, napi_callback_info info) {
+  Args a;
+  Heap h;
+  AttGeo g;
+  if (!get_args(env, info, &a, 13) || !get_heap(env, a.v[0], &h) || !read_att_geo(env, a, 9, &g)) return nullptr;
+  const double n = (double)g.B * g.L * g.D;
+  float *dy, *q, *k, *v, *p, *dq, *dk, *dv;
+  if (!get_floats(env, h, a.num[1], n, &dy) || !get_floats(env, h, a.num[2], n, &q) || !get_floats(env, h, a.num[3], n, &k) ||
+      !get_floats(env, h, a.num[4], n, &v) || !get_floats(env, h, a.num[5], (double)g.B * g.H * g.L * g.L, &p) ||
+      !get_floats(env, h, a.num[6], n, &dq) || !get_floats(env, h, a.num[7], n, &dk) || !get_floats(env, h, a.num[8], n, &dv))
+    return nullptr;
+  parallel_for(g.B, threads_for(8.0 * n * g.L), [&](int b) { attention_backward_seq(g, dy, q, k, v, p, dq, dk, dv, b); });
+  return nullptr;
+}
+// ---- end attention
+
+
 std::once_flag g_init_once;
 
 }  // namespace
@@ -1833,6 +1962,8 @@ NAPI_MODULE_INIT() {
              {"adamUpdate", AdamUpdate},
              {"gruForward", GruForward},
              {"gruBackward", GruBackward},
+             {"attentionForward", AttentionForward},
+             {"attentionBackward", AttentionBackward},
              {"setThreads", SetThreads},
              {"setMinFlopsPerThread", SetMinFlopsPerThread},
              {"setIndirectConv", SetIndirectConv},

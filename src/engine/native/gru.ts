@@ -9,6 +9,7 @@ import { wasmBackend, wasmHeapOffset as heapOffset } from '../tfjs-internals.js'
 import { GRU_ACTIVATION_CODE, GRU_SEQUENCE, GRU_SEQUENCE_GRAD, gruDims, gruSequenceKernels, type GruSequenceAttrs } from '../kernels/gru-sequence.js';
 import type { NativeAddon } from './build.js';
 import { countNativeCall as count, nativeKernelsEnabled } from './state.js';
+import { registerOverWasm } from './custom-kernels.js';
 
 /** The addon's GRU entry points (offsets are bytes on the heap; activation: 0 hard sigmoid, 1 sigmoid). */
 export interface GruAddon {
@@ -17,9 +18,6 @@ export interface GruAddon {
   gruBackward(heap: Uint8Array, uOff: number, maskOff: number, hsOff: number, wsOff: number, dhsOff: number, dxpOff: number, duOff: number,
     B: number, T: number, U: number, reverse: boolean, activation: number): void;
 }
-
-const NATIVE_GRU = Symbol.for('mtljs.nativeGruKernel');
-type MarkedKernel = tf.KernelFunc & { [NATIVE_GRU]?: true };
 
 const allFloat32 = (ts: Array<tf.TensorInfo | undefined>) => ts.every((t) => t != null && t.dtype === 'float32');
 
@@ -66,13 +64,6 @@ function backward(addon: GruAddon): tf.KernelFunc {
 export function registerNativeGruKernels(addon: NativeAddon): boolean {
   const gru = addon as NativeAddon & Partial<GruAddon>;
   if (typeof gru.gruForward !== 'function' || typeof gru.gruBackward !== 'function') return false;
-  for (const [name, make] of [[GRU_SEQUENCE, forward], [GRU_SEQUENCE_GRAD, backward]] as const) {
-    const cfg = tf.getKernel(name, 'wasm');
-    if (cfg != null && (cfg.kernelFunc as MarkedKernel)[NATIVE_GRU]) continue;
-    const kernel: MarkedKernel = make(gru as GruAddon);
-    kernel[NATIVE_GRU] = true;
-    if (cfg != null) tf.unregisterKernel(name, 'wasm');
-    tf.registerKernel({ kernelName: name, backendName: 'wasm', kernelFunc: kernel });
-  }
+  registerOverWasm([[GRU_SEQUENCE, forward(gru as GruAddon)], [GRU_SEQUENCE_GRAD, backward(gru as GruAddon)]]);
   return true;
 }

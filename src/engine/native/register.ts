@@ -20,6 +20,7 @@ import { convAttrs, type ConvAttrs, type Pair } from '../kernels/kernel-util.js'
 import { loadNativeAddon, type NativeAddon } from './build.js';
 import { countNativeCall as count, nativeKernelsEnabled, setNativeAddon } from './state.js';
 import { registerNativeGruKernels } from './gru.js';
+import { registerNativeAttentionKernels } from './attention.js';
 
 const NATIVE = Symbol.for('mtljs.nativeKernel');
 type MarkedKernel = tf.KernelFunc & { [NATIVE]?: string };
@@ -126,7 +127,23 @@ function biasLength(bias: tf.TensorInfo | undefined, channels: number): number |
   return null;
 }
 
-function makeMatMul(addon: NativeAddon, original: tf.KernelFunc, fused: boolean): tf.KernelFunc {
+/**
+ * wasm's own _FusedMatMul reads rank-3 operands only (tfjs's fused matMul op always passes them; the
+ * fused dense op of src/engine/fused.ts passes rank 2 to the native kernel): rank-2 operands it falls
+ * back on are viewed as a batch of one, and the result as rank 2 again (same data, no copy).
+ */
+function rank3Fallback(original: tf.KernelFunc): tf.KernelFunc {
+  return (args) => {
+    const { a, b } = args.inputs as { a?: tf.TensorInfo; b?: tf.TensorInfo };
+    if (a == null || b == null || a.shape.length !== 2 || b.shape.length !== 2) return original(args);
+    const view = (t: tf.TensorInfo): tf.TensorInfo => ({ dataId: t.dataId, shape: [1, ...t.shape], dtype: t.dtype });
+    const out = original({ ...args, inputs: { ...args.inputs, a: view(a), b: view(b) } }) as tf.TensorInfo;
+    return { dataId: out.dataId, shape: out.shape.slice(1), dtype: out.dtype };
+  };
+}
+
+function makeMatMul(addon: NativeAddon, wasmKernel: tf.KernelFunc, fused: boolean): tf.KernelFunc {
+  const original = fused ? rank3Fallback(wasmKernel) : wasmKernel;
   return (args) => {
     if (!nativeKernelsEnabled()) return original(args);
     const inputs = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo; bias?: tf.TensorInfo; preluActivationWeights?: tf.TensorInfo };
@@ -306,5 +323,6 @@ export function registerNativeKernels(options: { log?: (msg: string) => void } =
     tf.registerKernel({ ...cfg, kernelFunc: kernel });
   }
   registerNativeGruKernels(addon);
+  registerNativeAttentionKernels(addon);
   return true;
 }

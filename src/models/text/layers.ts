@@ -9,11 +9,13 @@
  * - `MaskedSelfAttention` ([x, ids] → x'): multi-head scaled dot-product self-attention,
  *     A_h = softmax(Q_h K_hᵀ / √d_h + b),  b_j = −1e9 where token j is padding (0 elsewhere),
  *     out = concat_h(A_h V_h) W_o + b_o,  Q = x W_q + b_q, K = x W_k + b_k, V = x W_v + b_v,
- *   so no token attends to padding.
+ *   so no token attends to padding. On cpu and wasm the heads' scores, softmax and weighted sum run as
+ *   one fused kernel forward and one backward (src/engine/kernels/attention.ts); elsewhere as tf ops.
  * - `LayerNorm`: (x − mean) / √(var + ε) · γ + β over the last axis, with plain broadcasting. (tfjs-layers'
  *   layerNormalization tiles γ, β, mean and variance to the full input shape, and the gradient of tile
  *   is one slice + add per repetition: ~14,000 kernel calls per backward pass at [64, 35, 64], 25× slower
- *   on wasm than the whole rest of the encoder.)
+ *   on wasm than the whole rest of the encoder.) One fused kernel forward and one backward on cpu and wasm
+ *   (src/engine/kernels/layer-norm.ts), tf ops elsewhere.
  * - `TrimPadding` (ids [B, L] → ids [B, L_b]): cuts the batch to its longest sentence, L_b ≤ L (read on
  *   the CPU: one small sync per forward pass). Padding is at the end, so nothing but padding is cut; the
  *   encoder then runs on L_b positions (SNIPS: 9 tokens on average, L = 35, so about half the work), and
@@ -28,6 +30,8 @@
  *   per-token features), and sign() has a zero gradient, so the mask carries no gradient.
  */
 import { tf, tfl } from '../../engine/tf.js';
+import { attentionCore, attentionSupported } from '../../engine/kernels/attention.js';
+import { layerNorm } from '../../engine/kernels/layer-norm.js';
 import './bigru.js'; // registers MtlBiGru with the other text layers, for loading saved text models
 
 type Tensor = tf.Tensor;
@@ -175,6 +179,12 @@ export class MaskedSelfAttention extends tfl.layers.Layer {
     return tf.tidy(() => {
       const [x, ids] = two(inputs, 'self-attention');
       const [B, L] = x.shape as [number, number];
+      if (attentionSupported()) {
+        // One fused kernel forward and backward for the heads' scores, softmax and weighted sum.
+        const proj = (i: number) => dense3d(x, this.w[i]!.read(), this.b[i]!.read());
+        const ctx = attentionCore(proj(0), proj(1), proj(2), tokenMask(ids), this.heads);
+        return dense3d(ctx, this.w[3]!.read(), this.b[3]!.read());
+      }
       const { weights, values } = this.attention(x, ids);
       const ctx = tf.reshape(tf.transpose(tf.matMul(weights, values), [0, 2, 1, 3]), [B, L, this.dim]);
       return dense3d(ctx, this.w[3]!.read(), this.b[3]!.read());
@@ -216,10 +226,7 @@ export class LayerNorm extends tfl.layers.Layer {
 
   override call(inputs: Tensor | Tensor[], _kwargs: Kwargs): Tensor {
     return tf.tidy(() => {
-      const x = one(inputs);
-      const { mean, variance } = tf.moments(x, -1, true);
-      const normed = tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, this.epsilon)));
-      return tf.add(tf.mul(normed, this.gamma.read()), this.beta.read());
+      return layerNorm(one(inputs), this.gamma.read(), this.beta.read(), this.epsilon);
     });
   }
 
