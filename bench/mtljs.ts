@@ -4,6 +4,10 @@
  * Trainer's `aggregator` option, in parameter or representation space). Times training steps (batch tensors created inside each
  * step, as in Trainer.fit) for a fixed wall time after a warm-up, samples the peak RSS, and checks that
  * the tensor count does not grow during the timed loop.
+ *
+ * A model comes as a `BenchSetup` (its tasks, prepared data, batch rows and a model builder): `imageSetup`
+ * for the MNIST models (hps), `textSetup` for the SNIPS models (text-hps, bench/text-data.ts); the timed
+ * loop (`measureSetup`) is the same for both.
  */
 import { tf } from '../src/engine/tf.js';
 import { shuffleIndices } from '../src/data/split.js';
@@ -12,14 +16,15 @@ import { buildModel } from '../src/models/registry.js';
 import type { MultiTaskModel } from '../src/models/types.js';
 import { createTask } from '../src/tasks/registry.js';
 import type { Task } from '../src/tasks/types.js';
-import { disposeBatch, makeBatch, prepare } from '../src/train/batches.js';
+import { disposeBatch, makeBatch, prepare, type PreparedData } from '../src/train/batches.js';
 import { Trainer } from '../src/train/node/trainer.js';
-import { benchAggregator, BENCH_LR, BENCH_SPECS, warmupDone, type BenchMethod, type BenchModel } from './spec.js';
+import {
+  benchAggregator, BENCH_SPECS, isTextBenchModel, TEXT_BENCH_SPECS, warmupDone,
+  type BenchMethod, type BenchModel, type BenchModelName, type TextBenchModel,
+} from './spec.js';
+import type { TextBenchData } from './text-data.js';
 
-export interface MeasureOptions {
-  model: BenchModel;
-  /** MNIST-shaped data with tasks `digit` (multiclass, 10 classes) and `box` (4 values per sample). */
-  data: Dataset;
+export interface MeasureCommon {
   /** Timed wall time in seconds (warm-up not included). */
   seconds: number;
   /** The training method (bench/spec.ts BENCH_METHODS); default `ew`. */
@@ -27,8 +32,22 @@ export interface MeasureOptions {
   seed?: number;
 }
 
-export interface MeasureResult {
+export interface ImageMeasureOptions extends MeasureCommon {
   model: BenchModel;
+  /** MNIST-shaped data with tasks `digit` (multiclass, 10 classes) and `box` (4 values per sample). */
+  data: Dataset;
+}
+
+export interface TextMeasureOptions extends MeasureCommon {
+  model: TextBenchModel;
+  /** SNIPS token ids with tasks `intent` and `slots`, rows in batch order (bench/text-data.ts). */
+  data: TextBenchData;
+}
+
+export type MeasureOptions = ImageMeasureOptions | TextMeasureOptions;
+
+export interface MeasureResult {
+  model: BenchModelName;
   method: BenchMethod;
   backend: string;
   stepsPerSec: number;
@@ -45,8 +64,21 @@ export interface MeasureResult {
   /** tf.memory().numTensors at the start and at the end of the timed loop. */
   tensorsStart: number;
   tensorsEnd: number;
-  /** Sum of the task losses after the last step (a sanity check that training ran). */
+  /** Sum of the task losses of the first step (before any update) and after the last step (training ran: it fell). */
+  firstLoss: number;
   lastLoss: number;
+}
+
+/** What the timed loop needs of a model: its tasks, the prepared data, the batches' rows and a builder. */
+export interface BenchSetup {
+  model: BenchModelName;
+  tasks: Task[];
+  prepared: PreparedData;
+  /** Row lists of full batches, cycled through in order. */
+  batches: number[][];
+  batchSize: number;
+  lr: number;
+  build(seed: number): MultiTaskModel;
 }
 
 /** The bench's two tasks: `digit` as in the dataset, `box` as a 4-output MSE regression. */
@@ -60,39 +92,79 @@ export function benchTasks(data: Dataset): { tasks: Task[]; dataset: Dataset } {
 
 const rssMB = () => process.memoryUsage.rss() / (1024 * 1024);
 
-export function measureMtljs(options: MeasureOptions): MeasureResult {
-  const spec = BENCH_SPECS[options.model];
-  const seed = options.seed ?? 0;
-  const method = options.method ?? 'ew';
-  const { data } = options;
+/** The MNIST models (hps): the data's rows in a seeded shuffled order, cut into full batches. */
+export function imageSetup(model: BenchModel, data: Dataset, seed = 0): BenchSetup {
+  const spec = BENCH_SPECS[model];
   const shape = data.inputShape.join('x');
   if (shape !== spec.inputShape.join('x')) {
-    throw new Error(`model ${options.model} needs input shape [${spec.inputShape}], the data has [${data.inputShape}]`);
+    throw new Error(`model ${model} needs input shape [${spec.inputShape}], the data has [${data.inputShape}]`);
   }
   if (data.n < spec.batchSize) throw new Error(`need at least ${spec.batchSize} samples, got ${data.n}`);
-
-  let peak = rssMB();
   const { tasks, dataset } = benchTasks(data);
-  const prepared = prepare(dataset, tasks.map((t) => t.name));
-  // Row lists of full batches, built up front; the batch tensors are made inside each step.
   const order = shuffleIndices(data.n, seed);
   const batches: number[][] = [];
   for (let s = 0; s + spec.batchSize <= order.length; s += spec.batchSize) {
     batches.push(Array.prototype.slice.call(order, s, s + spec.batchSize) as number[]);
   }
+  return {
+    model, tasks, prepared: prepare(dataset, tasks.map((t) => t.name)), batches, batchSize: spec.batchSize, lr: spec.lr,
+    build: (s) => buildModel('hps', { inputShape: data.inputShape, tasks, seed: s }, { encoder: spec.encoder }),
+  };
+}
+
+/**
+ * The SNIPS models (text-hps, as `mtl agent` builds its joint model): tasks from the dataset's specs,
+ * batch k = rows [64k, 64k + 64) (the order bench/text-data.ts fixed, which PyTorch reads too).
+ */
+export function textSetup(model: TextBenchModel, data: TextBenchData): BenchSetup {
+  const spec = TEXT_BENCH_SPECS[model];
+  const ds = data.dataset;
+  if (ds.inputShape.length !== 1) throw new Error(`model ${model} needs token ids of shape [L], the data has [${ds.inputShape}]`);
+  if (data.batchSize !== spec.batchSize) throw new Error(`model ${model} trains on batches of ${spec.batchSize}, the data has ${data.batchSize}`);
+  if (ds.n < spec.batchSize) throw new Error(`need at least ${spec.batchSize} sentences, got ${ds.n}`);
+  const tasks = ['intent', 'slots'].map((name) => {
+    const t = ds.tasks.find((x) => x.name === name);
+    if (!t) throw new Error(`text bench data needs tasks "intent" and "slots" (it has ${ds.tasks.map((x) => x.name).join(', ')})`);
+    return createTask(t);
+  });
+  const batches: number[][] = [];
+  for (let s = 0; s + spec.batchSize <= ds.n; s += spec.batchSize) batches.push(Array.from({ length: spec.batchSize }, (_, i) => s + i));
+  return {
+    model, tasks, prepared: prepare(ds, tasks.map((t) => t.name)), batches, batchSize: spec.batchSize, lr: spec.lr,
+    build: (s) => buildModel('text-hps', { inputShape: ds.inputShape, tasks, seed: s }, { vocabSize: data.vocabSize, ...spec.options }),
+  };
+}
+
+export function measureMtljs(options: MeasureOptions): MeasureResult {
+  const rss0 = rssMB();
+  const setup = isTextMeasure(options) ? textSetup(options.model, options.data) : imageSetup(options.model, options.data, options.seed ?? 0);
+  return measureSetup(setup, { seconds: options.seconds, method: options.method, seed: options.seed, peakRssMB: rss0 });
+}
+
+function isTextMeasure(o: MeasureOptions): o is TextMeasureOptions {
+  return isTextBenchModel(o.model);
+}
+
+/** Times `setup`'s training steps: warm-up (bench/spec.ts warmupDone), then `seconds` of timed steps. */
+export function measureSetup(setup: BenchSetup, options: MeasureCommon & { peakRssMB?: number }): MeasureResult {
+  const seed = options.seed ?? 0;
+  const method = options.method ?? 'ew';
+  const { tasks, prepared, batches } = setup;
+  let peak = Math.max(options.peakRssMB ?? 0, rssMB());
 
   let model: MultiTaskModel | null = null;
   let trainer: Trainer | null = null;
   try {
-    model = buildModel('hps', { inputShape: data.inputShape, tasks, seed }, { encoder: spec.encoder });
+    model = setup.build(seed);
     // No gradient statistics for any method: in gradient mode they would add a Gramian per step that
     // PyTorch's side does not compute (for EW they are off by default anyway).
     trainer = new Trainer(model, tasks, {
-      epochs: 1, batchSize: spec.batchSize, optimizer: { name: 'adam', lr: BENCH_LR }, seed, progress: 'silent',
+      epochs: 1, batchSize: setup.batchSize, optimizer: { name: 'adam', lr: setup.lr }, seed, progress: 'silent',
       aggregator: benchAggregator(method), gradientStats: false,
     });
     let step = 0;
     let lastLoss = NaN;
+    let firstLoss = NaN;
     const runStep = () => {
       const batch = makeBatch(prepared, batches[step % batches.length]);
       let losses: tf.Tensor;
@@ -104,6 +176,7 @@ export function measureMtljs(options: MeasureOptions): MeasureResult {
       // Reading the [T] losses every step (8 bytes) keeps the clock honest on backends that queue work.
       lastLoss = (losses.dataSync() as Float32Array).reduce((a, b) => a + b, 0);
       losses.dispose();
+      if (step === 0) firstLoss = lastLoss;
       step++;
       const r = rssMB();
       if (r > peak) peak = r;
@@ -133,8 +206,8 @@ export function measureMtljs(options: MeasureOptions): MeasureResult {
     const rssEndMB = rssMB();
     if (!Number.isFinite(lastLoss)) throw new Error(`loss is not finite after ${step} steps (${lastLoss})`);
     return {
-      model: options.model, method, backend: tf.getBackend(), stepsPerSec: steps / seconds, steps, seconds,
-      warmupSteps, warmupSeconds, peakRssMB: peak, rssStartMB, rssEndMB, tensorsStart, tensorsEnd, lastLoss,
+      model: setup.model, method, backend: tf.getBackend(), stepsPerSec: steps / seconds, steps, seconds,
+      warmupSteps, warmupSeconds, peakRssMB: peak, rssStartMB, rssEndMB, tensorsStart, tensorsEnd, firstLoss, lastLoss,
     };
   } finally {
     trainer?.dispose();

@@ -1,7 +1,8 @@
 /**
  * The PyTorch side of the bench: finds a Python that can `import torch`, writes the bench's MNIST
- * samples to a temp folder of raw float32 files, and runs bench/torch_bench.py, which times every
- * (model, method, thread setting) in its own process and prints one JSON line.
+ * samples (raw float32 files) and SNIPS batches (raw int32 files, bench/text-data.ts) to a temp folder,
+ * and runs bench/torch_bench.py, which times every (model, method, thread setting) in its own process
+ * and prints one JSON line.
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -9,7 +10,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Dataset } from '../src/data/types.js';
-import type { BenchMethod, BenchModel } from './spec.js';
+import type { BenchMethod, BenchModelName } from './spec.js';
+import { writeTextTorchData, type TextBenchData } from './text-data.js';
 
 export const PYTORCH_MISSING = 'PyTorch reference not available (apt-get install -y python3-torch)';
 /** Debian's python3-torch only *recommends* OpenBLAS; without it torch runs on the netlib reference BLAS. */
@@ -39,17 +41,31 @@ export function findTorchPython(): PythonInfo | { error: string } {
   return { error: failures.join('; ') };
 }
 
-/** Writes meta.json, x.f32, digit.f32, box.f32 (the layout torch_bench.py reads); returns the folder. */
-export function writeTorchData(data: Dataset): string {
+/**
+ * Writes the data torch_bench.py reads into a new temp folder and returns it (the caller removes it):
+ * the MNIST samples as meta.json, x.f32, digit.f32, box.f32 (image models), and the SNIPS batches in
+ * snips/ (text models: bench/text-data.ts writeTextTorchData). Either may be left out.
+ */
+export function writeTorchData(data: { mnist?: Dataset; snips?: TextBenchData }): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mtljs-bench-'));
+  try {
+    if (data.mnist) writeMnist(dir, data.mnist);
+    if (data.snips) writeTextTorchData(path.join(dir, 'snips'), data.snips);
+  } catch (e) {
+    fs.rmSync(dir, { recursive: true, force: true });
+    throw e;
+  }
+  return dir;
+}
+
+function writeMnist(dir: string, data: Dataset): void {
   const rowSize = data.inputShape.reduce((a, b) => a * b, 1);
   if (rowSize !== 784) throw new Error(`torch data must be 784 values a sample, got ${rowSize}`);
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mtljs-bench-'));
   const write = (name: string, a: Float32Array) => fs.writeFileSync(path.join(dir, name), Buffer.from(a.buffer, a.byteOffset, a.byteLength));
   write('x.f32', data.x.subarray(0, data.n * 784));
   write('digit.f32', data.labels.digit.subarray(0, data.n));
   write('box.f32', data.labels.box.subarray(0, data.n * 4));
   fs.writeFileSync(path.join(dir, 'meta.json'), JSON.stringify({ n: data.n }));
-  return dir;
 }
 
 export interface TorchTrial {
@@ -60,6 +76,7 @@ export interface TorchTrial {
   steps?: number;
   seconds?: number;
   peakRssMB?: number;
+  firstLoss?: number;
   lastLoss?: number;
   error?: string;
 }
@@ -71,7 +88,8 @@ export interface TorchModelResult {
   /** torch.get_num_threads() under the winning setting. */
   numThreads: number | null;
   peakRssMB: number | null;
-  /** Summed task loss after the winning setting's last step. */
+  /** Summed task loss of the winning setting's first step (before any update) and after its last step. */
+  firstLoss?: number | null;
   lastLoss?: number | null;
   trials: TorchTrial[];
 }
@@ -85,11 +103,11 @@ export interface TorchResult {
   methodThreads?: 'ew-best' | 'all';
   /** Timed seconds per setting of the methods other than ew. */
   methodSeconds?: number;
-  models: Partial<Record<BenchModel, Partial<Record<BenchMethod, TorchModelResult>>>>;
+  models: Partial<Record<BenchModelName, Partial<Record<BenchMethod, TorchModelResult>>>>;
 }
 
 export interface TorchBenchOptions {
-  models: BenchModel[];
+  models: BenchModelName[];
   methods: BenchMethod[];
   /** Timed seconds per thread setting of ew (and of the other methods unless methodSeconds is set). */
   seconds: number;

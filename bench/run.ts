@@ -1,16 +1,27 @@
 /**
- * `npm run bench`: training steps/s of two multi-task models (bench/spec.ts) with mtljs and with a
- * PyTorch script of the same models (bench/torch_bench.py), in one run, on the same MNIST samples, for
- * each training method (bench/spec.ts BENCH_METHODS: ew, pcgrad, pcgrad@rep).
+ * `npm run bench`: training speed of four multi-task models (bench/spec.ts) with mtljs and with a
+ * PyTorch script of the same models (bench/torch_bench.py), in one run, on the same data, for each
+ * training method (bench/spec.ts BENCH_METHODS: ew, pcgrad, pcgrad@rep):
+ *   - mlp, cnn: MNIST digit class + box (figures in training steps/s);
+ *   - text_bigru, text_transformer: SNIPS intent + slots, the `mtl agent` joint model with a BiGRU or a
+ *     Transformer encoder (figures in sentences/s = steps/s × 64; both sides train on the same seeded
+ *     batches of the SNIPS training split in the same order, bench/text-data.ts, each cut to its longest
+ *     sentence).
  *
  *   npm run bench [-- --json] [--seconds N] [--torch-seconds N] [--backend wasm|cpu|tensorflow]
- *                 [--models mlp,cnn] [--methods ew,pcgrad,pcgrad@rep] [--samples N]
- *                 [--torch-threads default,2,1] [--torch-method-threads ew-best|all]
+ *                 [--models mlp,cnn,text_bigru,text_transformer] [--methods ew,pcgrad,pcgrad@rep]
+ *                 [--samples N] [--sentences N] [--torch-threads default,2,1] [--torch-method-threads ew-best|all]
  *
- * Prints a table, one row per (model, method): mtljs steps/s | PyTorch steps/s (threads) | ratio |
- * step time vs the model's EW on each side | peak RSS. With --json the LAST stdout line is
- * {"mlp":{"ew":{"mtljs":sps,"pytorch":sps|null,"ratio":r|null,...},"pcgrad":{...},...},"cnn":{...},
- *  "backend":...,...}. Progress goes to stderr.
+ * Without --methods, the image models run ew, pcgrad and pcgrad@rep and the text models ew only;
+ * --methods applies the methods given to every model (both sides implement them for the text models too).
+ * --samples: MNIST training samples (default 4096); --sentences: at most this many SNIPS training
+ * sentences, in full batches of 64 (default: all 13,084 → 204 batches).
+ *
+ * Prints a table, one row per (model, method): unit | mtljs | PyTorch (threads) | ratio | step time vs
+ * the model's EW on each side | peak RSS. With --json the LAST stdout line is
+ * {"mlp":{"ew":{"mtljs":r,"pytorch":r|null,"ratio":x|null,"unit":"steps/s",...},"pcgrad":{...},...},
+ *  "cnn":{...},"text_bigru":{"ew":{"mtljs":r,...,"unit":"sentences/s",...}},"text_transformer":{...},
+ *  "backend":...,...}, r in the row's unit. Progress goes to stderr.
  *
  * PyTorch times ew at every --torch-threads setting and, by default (--torch-method-threads ew-best),
  * the other methods only at the setting that won ew for that model (the same threads on both sides of
@@ -25,21 +36,30 @@ import type { Dataset } from '../src/data/types.js';
 import { measureMtljs, type MeasureResult } from './mtljs.js';
 import { findTorchPython, PYTORCH_MISSING, REFERENCE_BLAS_WARNING, runTorchBench, writeTorchData, type TorchModelResult, type TorchResult } from './pytorch.js';
 import {
-  BENCH_METHOD_DESCRIBE, BENCH_METHODS, BENCH_MODELS, BENCH_SPECS, parseChoiceList, type BenchMethod, type BenchModel,
+  BENCH_METHOD_DESCRIBE, BENCH_METHODS, BENCH_MODELS, benchRate, benchSpec, defaultBenchMethods, isTextBenchModel, parseChoiceList,
+  type BenchMethod, type BenchModel, type BenchModelName, type BenchUnit,
 } from './spec.js';
+import { loadTextBenchData, type TextBenchData } from './text-data.js';
 
 const USAGE = `usage: npm run bench -- [--json] [--seconds N] [--torch-seconds N] [--backend wasm|cpu|tensorflow]
-                       [--models mlp,cnn] [--methods ew,pcgrad,pcgrad@rep] [--samples N]
-                       [--torch-threads default,2,1] [--torch-method-threads ew-best|all]`;
+                       [--models mlp,cnn,text_bigru,text_transformer] [--methods ew,pcgrad,pcgrad@rep]
+                       [--samples N] [--sentences N] [--torch-threads default,2,1] [--torch-method-threads ew-best|all]
+  models: mlp, cnn (MNIST; steps/s), text_bigru, text_transformer (SNIPS intent + slots; sentences/s = steps/s x 64);
+          default: all four
+  methods: default ew, pcgrad, pcgrad@rep for mlp and cnn and ew for the text models; --methods applies to every model
+  --samples: MNIST training samples (default 4096); --sentences: SNIPS training sentences, full batches of 64 (default: all)`;
 
 interface Args {
   json: boolean;
   seconds: number;
   torchSeconds: number;
   backend?: string;
-  models: BenchModel[];
-  methods: BenchMethod[];
+  models: BenchModelName[];
+  /** --methods as given (every model runs them); null: each model's defaults (defaultBenchMethods). */
+  methods: BenchMethod[] | null;
   samples: number;
+  /** --sentences; undefined: the whole SNIPS training split. */
+  sentences?: number;
   torchThreads: string;
   torchMethodThreads: 'ew-best' | 'all';
 }
@@ -62,6 +82,7 @@ function parse(argv: string[]): Args {
       models: { type: 'string' },
       methods: { type: 'string' },
       samples: { type: 'string' },
+      sentences: { type: 'string' },
       'torch-threads': { type: 'string' },
       'torch-method-threads': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
@@ -74,7 +95,7 @@ function parse(argv: string[]): Args {
   }
   const seconds = positive('seconds', values.seconds, 8);
   const models = parseChoiceList('models', values.models ?? BENCH_MODELS.join(','), BENCH_MODELS);
-  const methods = parseChoiceList('methods', values.methods ?? BENCH_METHODS.join(','), BENCH_METHODS);
+  const methods = values.methods === undefined ? null : parseChoiceList('methods', values.methods, BENCH_METHODS);
   const torchMethodThreads = values['torch-method-threads'] ?? 'ew-best';
   if (torchMethodThreads !== 'ew-best' && torchMethodThreads !== 'all') {
     throw new Error(`--torch-method-threads: ew-best or all, got "${torchMethodThreads}"`);
@@ -90,6 +111,7 @@ function parse(argv: string[]): Args {
     models,
     methods,
     samples: Math.floor(positive('samples', values.samples, 4096)),
+    sentences: values.sentences === undefined ? undefined : Math.floor(positive('sentences', values.sentences, 0)),
     torchThreads,
     torchMethodThreads,
   };
@@ -119,18 +141,27 @@ function vsEw(ew: number | null | undefined, sps: number | null | undefined): nu
 }
 
 interface Row {
-  model: BenchModel;
+  model: BenchModelName;
   method: BenchMethod;
+  unit: BenchUnit;
   mtljs: MeasureResult | null;
   mtljsError?: string;
   torch: TorchModelResult | null;
   torchError?: string;
 }
 
+/** The methods a model runs: --methods when given, else the model's defaults. */
+function methodsOf(args: Args, model: BenchModelName): BenchMethod[] {
+  return args.methods ?? defaultBenchMethods(model);
+}
+
 async function main(): Promise<void> {
   const args = parse(process.argv.slice(2));
-  const rows: Row[] = args.models.flatMap((model) => args.methods.map((method) => ({ model, method, mtljs: null, torch: null })));
-  const rowOf = (model: BenchModel, method: BenchMethod) => rows.find((r) => r.model === model && r.method === method);
+  const rows: Row[] = args.models.flatMap((model) => methodsOf(args, model).map((method) => ({
+    model, method, unit: benchSpec(model).unit, mtljs: null, torch: null,
+  })));
+  const rowOf = (model: BenchModelName, method: BenchMethod) => rows.find((r) => r.model === model && r.method === method);
+  const allMethods = BENCH_METHODS.filter((m) => rows.some((r) => r.method === m));
   const notes: string[] = [];
   // Other processes on the machine make every number here noisy; say so rather than hide it.
   const loadAtStart = os.loadavg()[0];
@@ -150,29 +181,55 @@ async function main(): Promise<void> {
     rows.forEach((r) => { r.mtljsError = why; });
   }
 
-  log(`loading MNIST (${args.samples} training samples)`);
-  const split = await loadMnist({ flatten: true, limit: args.samples });
-  const flat: Dataset = split.train;
-  const byModel: Record<BenchModel, Dataset> = { mlp: flat, cnn: { ...flat, inputShape: [28, 28, 1] } };
+  // Only the data the chosen models need.
+  let flat: Dataset | null = null;
+  let images: Record<BenchModel, Dataset> | null = null;
+  if (args.models.some((m) => !isTextBenchModel(m))) {
+    log(`loading MNIST (${args.samples} training samples)`);
+    flat = (await loadMnist({ flatten: true, limit: args.samples })).train;
+    images = { mlp: flat, cnn: { ...flat, inputShape: [28, 28, 1] } };
+  }
+  let text: TextBenchData | null = null;
+  if (args.models.some(isTextBenchModel)) {
+    log(`loading SNIPS (${args.sentences ?? 'all'} training sentences)`);
+    try {
+      text = await loadTextBenchData({ sentences: args.sentences });
+      log(`  ${text.dataset.n} sentences in ${text.batches} batches of ${text.batchSize}, vocabulary ${text.vocabSize}, L = ${text.dataset.inputShape[0]}, mean longest sentence per batch ${text.meanBatchLength.toFixed(1)} tokens`);
+    } catch (e) {
+      const why = `SNIPS failed to load: ${errMsg(e)}`;
+      notes.push(why);
+      log(why);
+      rows.filter((r) => isTextBenchModel(r.model)).forEach((r) => { r.mtljsError = why; r.torchError = why; });
+    }
+  }
+  const measure = (model: BenchModelName, method: BenchMethod, seconds: number): MeasureResult => {
+    if (isTextBenchModel(model)) {
+      if (!text) throw new Error('no SNIPS data');
+      return measureMtljs({ model, method, data: text, seconds });
+    }
+    return measureMtljs({ model, method, data: images![model], seconds });
+  };
+  const runnable = rows.filter((r) => !r.mtljsError);
 
-  if (backend && rows.length) {
+  if (backend && runnable.length) {
     // The first measurement would otherwise pay the process's own warm-up (JIT, wasm heap growth,
     // the native thread pool) alone: one untimed second of the first model first.
     log('process warm-up (1 s, not reported)');
     try {
-      measureMtljs({ model: rows[0]!.model, method: 'ew', data: byModel[rows[0]!.model], seconds: 1 });
+      measure(runnable[0]!.model, 'ew', 1);
     } catch {
       // the row itself reports the error
     }
   }
   if (backend) {
-    for (const row of rows) {
+    for (const row of runnable) {
       const label = `${row.model} ${row.method}`;
       log(`mtljs ${label} on ${backend}: ${args.seconds} s`);
       try {
-        row.mtljs = measureMtljs({ model: row.model, method: row.method, data: byModel[row.model], seconds: args.seconds });
+        row.mtljs = measure(row.model, row.method, args.seconds);
         const m = row.mtljs;
-        log(`  ${fmtSps(m.stepsPerSec)} steps/s (${m.steps} steps in ${m.seconds.toFixed(1)} s after ${m.warmupSteps} warm-up steps; loss ${m.lastLoss.toFixed(3)})`);
+        const rate = row.unit === 'steps/s' ? '' : `, ${fmtSps(benchRate(row.model, m.stepsPerSec))} ${row.unit}`;
+        log(`  ${fmtSps(m.stepsPerSec)} steps/s${rate} (${m.steps} steps in ${m.seconds.toFixed(1)} s after ${m.warmupSteps} warm-up steps; loss ${m.firstLoss.toFixed(3)} at the first step, ${m.lastLoss.toFixed(3)} after the last)`);
         if (m.tensorsEnd > m.tensorsStart) {
           const w = `WARNING: mtljs ${label}: tf.memory().numTensors grew from ${m.tensorsStart} to ${m.tensorsEnd} during the timed loop (a leak)`;
           notes.push(w);
@@ -185,81 +242,116 @@ async function main(): Promise<void> {
     }
   }
 
-  let torchInfo: TorchResult | null = null;
+  // PyTorch: one torch_bench.py run per group of models that share a method list (the image models'
+  // three methods, the text models' ew by default).
+  let torch: TorchResult | null = null;
   const py = findTorchPython();
-  const nonEw = args.methods.filter((m) => m !== 'ew');
+  const nonEw = allMethods.filter((m) => m !== 'ew');
   const torchPolicy = !nonEw.length ? ''
-    : args.torchMethodThreads === 'all' || !args.methods.includes('ew') ? `; ${nonEw.join(', ')} at every setting`
+    : args.torchMethodThreads === 'all' || !allMethods.includes('ew') ? `; ${nonEw.join(', ')} at every setting`
       : `; ${nonEw.join(', ')} only at ew's best setting per model`;
+  const torchRows = rows.filter((r) => !r.torchError);
   if ('error' in py) {
     notes.push(PYTORCH_MISSING);
     log(`${PYTORCH_MISSING}: ${py.error}`);
     rows.forEach((r) => { r.torchError = 'not available'; });
-  } else {
+  } else if (torchRows.length) {
     log(`PyTorch ${py.torch} (${py.python}): ${args.torchSeconds} s per thread setting (${args.torchThreads}) per model and method${torchPolicy}`);
-    const dir = writeTorchData(flat);
+    const groups = new Map<string, { models: BenchModelName[]; methods: BenchMethod[] }>();
+    for (const model of args.models) {
+      if (!torchRows.some((r) => r.model === model)) continue;
+      const methods = methodsOf(args, model);
+      const key = methods.join(',');
+      const g = groups.get(key) ?? { models: [], methods };
+      g.models.push(model);
+      groups.set(key, g);
+    }
+    let dir: string | null = null;
     try {
-      torchInfo = runTorchBench(py.python, {
-        models: args.models, methods: args.methods, seconds: args.torchSeconds, dataDir: dir,
-        threads: args.torchThreads, methodThreads: args.torchMethodThreads,
+      dir = writeTorchData({
+        mnist: torchRows.some((r) => !isTextBenchModel(r.model)) ? flat ?? undefined : undefined,
+        snips: torchRows.some((r) => isTextBenchModel(r.model)) ? text ?? undefined : undefined,
       });
-      if (torchInfo.blas === 'reference') {
-        notes.push(REFERENCE_BLAS_WARNING);
-        log(REFERENCE_BLAS_WARNING);
-      }
-      for (const row of rows) {
-        const t = torchInfo.models[row.model]?.[row.method];
-        row.torch = t ?? null;
-        if (!t || t.stepsPerSec == null) row.torchError = t?.trials.map((x) => x.error).filter(Boolean).join('; ') || 'no result';
-        if (t) {
-          log(`  ${row.model} ${row.method}: ${t.trials.map((x) => `${x.threads}: ${x.stepsPerSec == null ? `failed (${x.error})` : fmtSps(x.stepsPerSec)}`).join(', ')} steps/s${t.lastLoss != null ? ` (loss ${t.lastLoss.toFixed(3)})` : ''}`);
+      for (const g of groups.values()) {
+        try {
+          const res = runTorchBench(py.python, {
+            models: g.models, methods: g.methods, seconds: args.torchSeconds, dataDir: dir,
+            threads: args.torchThreads, methodThreads: args.torchMethodThreads,
+          });
+          if (!torch) torch = { ...res, models: {} };
+          torch.blas ??= res.blas;
+          Object.assign(torch.models, res.models);
+        } catch (e) {
+          const why = errMsg(e);
+          notes.push(`PyTorch reference failed for ${g.models.join(', ')}: ${why}`);
+          rows.filter((r) => g.models.includes(r.model)).forEach((r) => { r.torchError = why; });
         }
       }
     } catch (e) {
       const why = errMsg(e);
       notes.push(`PyTorch reference failed: ${why}`);
-      rows.forEach((r) => { r.torchError = why; });
+      torchRows.forEach((r) => { r.torchError = why; });
     } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
+      if (dir) fs.rmSync(dir, { recursive: true, force: true });
+    }
+    if (torch?.blas === 'reference') {
+      notes.push(REFERENCE_BLAS_WARNING);
+      log(REFERENCE_BLAS_WARNING);
+    }
+    for (const row of rows) {
+      if (row.torchError) continue;
+      const t = torch?.models[row.model]?.[row.method];
+      row.torch = t ?? null;
+      if (!t || t.stepsPerSec == null) row.torchError = t?.trials.map((x) => x.error).filter(Boolean).join('; ') || 'no result';
+      if (t) {
+        const loss = t.lastLoss != null ? ` (loss ${t.firstLoss != null ? `${t.firstLoss.toFixed(3)} at the first step, ` : ''}${t.lastLoss.toFixed(3)} after the last)` : '';
+        log(`  ${row.model} ${row.method}: ${t.trials.map((x) => `${x.threads}: ${x.stepsPerSec == null ? `failed (${x.error})` : fmtSps(benchRate(row.model, x.stepsPerSec))}`).join(', ')} ${row.unit}${loss}`);
+      }
     }
   }
 
-  // The table.
+  // The table: every figure in its row's unit (steps/s, or sentences/s for the text models).
   const out: string[] = [];
-  out.push(`mtljs bench: backend ${backend ?? 'none'}, ${args.seconds} s timed per model and method (PyTorch ${torchInfo ? `${torchInfo.torch}, ${torchInfo.blas ?? 'unknown'} BLAS` : 'n/a'}: ${args.torchSeconds} s per thread setting, best shown${torchPolicy}), ${os.cpus().length} CPUs, ${flat.n} MNIST samples`);
+  const data: string[] = [];
+  if (flat) data.push(`${flat.n} MNIST samples`);
+  if (text) data.push(`${text.dataset.n} SNIPS training sentences (${text.batches} batches of ${text.batchSize}, mean longest sentence per batch ${text.meanBatchLength.toFixed(1)} tokens)`);
+  out.push(`mtljs bench: backend ${backend ?? 'none'}, ${args.seconds} s timed per model and method (PyTorch ${torch ? `${torch.torch}, ${torch.blas ?? 'unknown'} BLAS` : 'n/a'}: ${args.torchSeconds} s per thread setting, best shown${torchPolicy}), ${os.cpus().length} CPUs, ${data.join('; ') || 'no data'}`);
   out.push('');
-  out.push('| model | method | mtljs steps/s | PyTorch steps/s (threads) | ratio (mtljs/PyTorch) | peak RSS mtljs / PyTorch |');
-  out.push('|---|---|---|---|---|---|');
+  out.push('| model | method | unit | mtljs | PyTorch (threads) | ratio (mtljs/PyTorch) | peak RSS mtljs / PyTorch |');
+  out.push('|---|---|---|---|---|---|---|');
   const json: Record<string, unknown> = {};
   for (const row of rows) {
-    const m = row.mtljs?.stepsPerSec ?? null;
-    const t = row.torch?.stepsPerSec ?? null;
+    const m = benchRate(row.model, row.mtljs?.stepsPerSec);
+    const t = benchRate(row.model, row.torch?.stepsPerSec);
     const ratio = m != null && t != null ? m / t : null;
     const ew = rowOf(row.model, 'ew');
-    const mVsEw = vsEw(ew?.mtljs?.stepsPerSec, m);
-    const tVsEw = vsEw(ew?.torch?.stepsPerSec, t);
+    const mVsEw = vsEw(ew?.mtljs?.stepsPerSec, row.mtljs?.stepsPerSec);
+    const tVsEw = vsEw(ew?.torch?.stepsPerSec, row.torch?.stepsPerSec);
     const mCell = m != null ? fmtSps(m) : `— (${row.mtljsError ?? 'not run'})`;
     const tCell = t != null ? `${fmtSps(t)} (${threadsLabel(row.torch!)})` : `— (${row.torchError ?? 'not run'})`;
     const rss = `${row.mtljs ? `${row.mtljs.peakRssMB.toFixed(0)} MB` : '—'} / ${row.torch?.peakRssMB != null ? `${row.torch.peakRssMB.toFixed(0)} MB` : '—'}`;
-    out.push(`| ${row.model} | ${row.method} | ${mCell} | ${tCell} | ${fmtRatio(ratio)} | ${rss} |`);
+    out.push(`| ${row.model} | ${row.method} | ${row.unit} | ${mCell} | ${tCell} | ${fmtRatio(ratio)} | ${rss} |`);
     const perModel = (json[row.model] ??= {}) as Record<string, unknown>;
     perModel[row.method] = {
       mtljs: m,
       pytorch: t,
       ratio,
+      unit: row.unit,
       mtljsStepTimeVsEw: mVsEw,
       pytorchStepTimeVsEw: tVsEw,
       pytorchThreads: row.torch?.threads == null ? null : row.torch.threads === 'default' ? 'default' : Number(row.torch.threads),
       pytorchNumThreads: row.torch?.numThreads ?? null,
-      pytorchTrials: row.torch ? Object.fromEntries(row.torch.trials.map((x) => [x.threads, x.stepsPerSec])) : null,
+      pytorchTrials: row.torch ? Object.fromEntries(row.torch.trials.map((x) => [x.threads, benchRate(row.model, x.stepsPerSec)])) : null,
       rssMB: row.mtljs ? Math.round(row.mtljs.peakRssMB) : null,
       pytorchRssMB: row.torch?.peakRssMB != null ? Math.round(row.torch.peakRssMB) : null,
       steps: row.mtljs?.steps ?? null,
       rssTimedLoopMB: row.mtljs ? [Math.round(row.mtljs.rssStartMB), Math.round(row.mtljs.rssEndMB)] : null,
       tensorGrowth: row.mtljs ? row.mtljs.tensorsEnd - row.mtljs.tensorsStart : null,
+      mtljsFirstLoss: row.mtljs?.firstLoss ?? null,
       mtljsLoss: row.mtljs?.lastLoss ?? null,
+      pytorchFirstLoss: row.torch?.firstLoss ?? null,
       pytorchLoss: row.torch?.lastLoss ?? null,
-      batchSize: BENCH_SPECS[row.model].batchSize,
+      batchSize: benchSpec(row.model).batchSize,
       ...(row.mtljsError ? { mtljsError: row.mtljsError } : {}),
       ...(row.torchError ? { pytorchError: row.torchError } : {}),
     };
@@ -269,18 +361,24 @@ async function main(): Promise<void> {
   const costLines: string[] = [];
   for (const model of args.models) {
     const ew = rowOf(model, 'ew');
-    for (const method of args.methods.filter((m) => m !== 'ew')) {
+    if (!ew) continue;
+    for (const method of methodsOf(args, model).filter((m) => m !== 'ew')) {
       const r = rowOf(model, method)!;
-      costLines.push(`  ${model} ${method}: mtljs ${fmtRatio(vsEw(ew?.mtljs?.stepsPerSec, r.mtljs?.stepsPerSec))} EW, PyTorch ${fmtRatio(vsEw(ew?.torch?.stepsPerSec, r.torch?.stepsPerSec))} EW`);
+      costLines.push(`  ${model} ${method}: mtljs ${fmtRatio(vsEw(ew.mtljs?.stepsPerSec, r.mtljs?.stepsPerSec))} EW, PyTorch ${fmtRatio(vsEw(ew.torch?.stepsPerSec, r.torch?.stepsPerSec))} EW`);
     }
   }
-  if (costLines.length && args.methods.includes('ew')) {
+  if (costLines.length) {
     out.push('step time relative to the same model\'s EW, each side against itself (PyTorch: each at its best thread setting shown):');
     out.push(...costLines);
     out.push('');
   }
-  for (const model of args.models) out.push(`${model}: ${BENCH_SPECS[model].describe}`);
-  for (const method of args.methods) out.push(`${method}: ${BENCH_METHOD_DESCRIBE[method]}`);
+  for (const model of args.models) out.push(`${model}: ${benchSpec(model).describe}`);
+  for (const method of allMethods) out.push(`${method}: ${BENCH_METHOD_DESCRIBE[method]}`);
+  const losses = rows.filter((r) => r.mtljs || r.torch?.lastLoss != null).map((r) => {
+    const side = (first: number | null | undefined, last: number | null | undefined) => (last == null ? '—' : `${first != null ? `${first.toFixed(3)} → ` : ''}${last.toFixed(3)}`);
+    return `${r.model} ${r.method} mtljs ${side(r.mtljs?.firstLoss, r.mtljs?.lastLoss)}, PyTorch ${side(r.torch?.firstLoss, r.torch?.lastLoss)}`;
+  });
+  if (losses.length) out.push(`summed task loss, first step → after the last timed step (training runs on both sides): ${losses.join('; ')}`);
   const growth = rows.filter((r) => r.mtljs).map((r) => `${r.model} ${r.method} ${r.mtljs!.rssStartMB.toFixed(0)} → ${r.mtljs!.rssEndMB.toFixed(0)} MB (${r.mtljs!.steps} steps)`);
   if (growth.length) out.push(`mtljs RSS from the start to the end of each timed loop: ${growth.join('; ')}`);
   out.push('peak RSS: mtljs = the whole Node process (all models and methods so far, data included) sampled every step; PyTorch = the best setting\'s own process (ru_maxrss)');
@@ -288,16 +386,21 @@ async function main(): Promise<void> {
   console.log(out.join('\n'));
   if (args.json) {
     json.backend = backend;
-    json.methods = args.methods;
+    json.methods = allMethods;
     json.seconds = args.seconds;
     json.torchSeconds = args.torchSeconds;
     json.torchMethodThreads = args.torchMethodThreads;
-    json.torch = torchInfo?.torch ?? null;
-    json.python = torchInfo?.python ?? null;
-    json.pytorchBlas = torchInfo?.blas ?? null;
+    json.torch = torch?.torch ?? null;
+    json.python = torch?.python ?? null;
+    json.pytorchBlas = torch?.blas ?? null;
     json.cpus = os.cpus().length;
     json.loadAvg = [Number(loadAtStart.toFixed(2)), Number(os.loadavg()[0].toFixed(2))];
-    json.samples = flat.n;
+    json.samples = flat?.n ?? null;
+    json.sentences = text?.dataset.n ?? null;
+    json.snips = text ? {
+      sentences: text.dataset.n, batches: text.batches, batchSize: text.batchSize, vocabSize: text.vocabSize,
+      maxLength: text.dataset.inputShape[0], meanLength: Number(text.meanLength.toFixed(2)), meanBatchLength: Number(text.meanBatchLength.toFixed(2)),
+    } : null;
     console.log(JSON.stringify(json));
   }
 }
