@@ -1656,6 +1656,7 @@ inline float gru_gate_grad(float a, bool hard) {
 struct GruGeo {
   int B, T, U;
   bool reverse, hard;
+  long ld;  // elements between consecutive steps of hs / dhs (U; 2U when both directions share one output)
 };
 
 void gru_forward_rows(const GruGeo& g, const float* xp, const float* u, const float* mask, float* hs, float* ws, int b0, int b1) {
@@ -1671,7 +1672,7 @@ void gru_forward_rows(const GruGeo& g, const float* xp, const float* u, const fl
       const int t = g.reverse ? T - 1 - s : s;
       const long bt = (long)b * T + t;
       if (mask[bt] == 0.f) {
-        std::memcpy(hs + bt * U, h, sizeof(float) * U);
+        std::memcpy(hs + bt * g.ld, h, sizeof(float) * U);
         continue;
       }
       std::fill(gzr, gzr + 2 * U, 0.f);
@@ -1695,7 +1696,7 @@ void gru_forward_rows(const GruGeo& g, const float* xp, const float* u, const fl
         const float z = gru_gate(w[j], g.hard);
         h[j] = z * h[j] + (1.f - z) * hh;
       }
-      std::memcpy(hs + bt * U, h, sizeof(float) * U);
+      std::memcpy(hs + bt * g.ld, h, sizeof(float) * U);
     }
   }
 }
@@ -1714,7 +1715,7 @@ void gru_backward_rows(const GruGeo& g, const float* u, const float* mask, const
     for (int s = T - 1; s >= 0; --s) {
       const int t = g.reverse ? T - 1 - s : s;
       const long bt = (long)b * T + t;
-      const float* dy = dhs + bt * U;
+      const float* dy = dhs + bt * g.ld;
       for (int j = 0; j < U; ++j) dh[j] += dy[j];
       float* d = dxp + bt * G;
       float* hpOut = hpAll + bt * U;
@@ -1725,7 +1726,7 @@ void gru_backward_rows(const GruGeo& g, const float* u, const float* mask, const
         std::fill(rhOut, rhOut + U, 0.f);
         continue;
       }
-      const float* hp = s == 0 ? zero : hs + (bt + (g.reverse ? 1 : -1)) * U;
+      const float* hp = s == 0 ? zero : hs + (bt + (g.reverse ? 1 : -1)) * g.ld;
       const float* w = ws + bt * G;
       for (int j = 0; j < U; ++j) {
         const float hh = w[2 * U + j];
@@ -1754,41 +1755,50 @@ void gru_rows_parallel(int B, double flops, const std::function<void(int, int)>&
   parallel_for(items, threads, [&](int i) { fn(i * per, std::min(B, (i + 1) * per)); });
 }
 
+// Elements an hs / dhs array spans from its first element: (B·T − 1)·ld + U.
+double bt_span(const GruGeo& g) {
+  const double n = (double)g.B * g.T;
+  return n == 0 ? 0 : (n - 1) * g.ld + g.U;
+}
+
 bool read_gru_geo(napi_env env, const Args& a, size_t at, GruGeo* g) {
   g->B = (int)a.num[at];
   g->T = (int)a.num[at + 1];
   g->U = (int)a.num[at + 2];
   g->reverse = a.num[at + 3] != 0;
   g->hard = a.num[at + 4] == 0;
-  if (g->B < 0 || g->T < 0 || g->U < 1) return throw_error(env, "bad GRU geometry");
+  g->ld = (long)a.num[at + 5];
+  if (g->B < 0 || g->T < 0 || g->U < 1 || g->ld < g->U) return throw_error(env, "bad GRU geometry");
   return true;
 }
 
-// gruForward(heap, xpOff, uOff, maskOff, hsOff, wsOff, B, T, U, reverse, activation (0 hard sigmoid, 1 sigmoid))
+// gruForward(heap, xpOff, uOff, maskOff, hsOff, wsOff, B, T, U, reverse, activation (0 hard sigmoid, 1 sigmoid), hsStride)
 napi_value GruForward(napi_env env, napi_callback_info info) {
   Args a;
   Heap h;
   GruGeo g;
-  if (!get_args(env, info, &a, 11) || !get_heap(env, a.v[0], &h) || !read_gru_geo(env, a, 6, &g)) return nullptr;
+  if (!get_args(env, info, &a, 12) || !get_heap(env, a.v[0], &h) || !read_gru_geo(env, a, 6, &g)) return nullptr;
+  const double hsLen = bt_span(g);
   const double bt = (double)g.B * g.T, G = 3.0 * g.U;
   float *xp, *u, *mask, *hs, *ws;
   if (!get_floats(env, h, a.num[1], bt * G, &xp) || !get_floats(env, h, a.num[2], g.U * G, &u) || !get_floats(env, h, a.num[3], bt, &mask) ||
-      !get_floats(env, h, a.num[4], bt * g.U, &hs) || !get_floats(env, h, a.num[5], bt * G, &ws))
+      !get_floats(env, h, a.num[4], hsLen, &hs) || !get_floats(env, h, a.num[5], bt * G, &ws))
     return nullptr;
   gru_rows_parallel(g.B, 2.0 * bt * g.U * G, [&](int b0, int b1) { gru_forward_rows(g, xp, u, mask, hs, ws, b0, b1); });
   return nullptr;
 }
 
-// gruBackward(heap, uOff, maskOff, hsOff, wsOff, dhsOff, dxpOff, duOff, B, T, U, reverse, activation)
+// gruBackward(heap, uOff, maskOff, hsOff, wsOff, dhsOff, dxpOff, duOff, B, T, U, reverse, activation, hsStride)
 napi_value GruBackward(napi_env env, napi_callback_info info) {
   Args a;
   Heap h;
   GruGeo g;
-  if (!get_args(env, info, &a, 13) || !get_heap(env, a.v[0], &h) || !read_gru_geo(env, a, 8, &g)) return nullptr;
+  if (!get_args(env, info, &a, 14) || !get_heap(env, a.v[0], &h) || !read_gru_geo(env, a, 8, &g)) return nullptr;
+  const double hsLen = bt_span(g);
   const double bt = (double)g.B * g.T, G = 3.0 * g.U;
   float *u, *mask, *hs, *ws, *dhs, *dxp, *du;
-  if (!get_floats(env, h, a.num[1], g.U * G, &u) || !get_floats(env, h, a.num[2], bt, &mask) || !get_floats(env, h, a.num[3], bt * g.U, &hs) ||
-      !get_floats(env, h, a.num[4], bt * G, &ws) || !get_floats(env, h, a.num[5], bt * g.U, &dhs) || !get_floats(env, h, a.num[6], bt * G, &dxp) ||
+  if (!get_floats(env, h, a.num[1], g.U * G, &u) || !get_floats(env, h, a.num[2], bt, &mask) || !get_floats(env, h, a.num[3], hsLen, &hs) ||
+      !get_floats(env, h, a.num[4], bt * G, &ws) || !get_floats(env, h, a.num[5], hsLen, &dhs) || !get_floats(env, h, a.num[6], bt * G, &dxp) ||
       !get_floats(env, h, a.num[7], g.U * G, &du))
     return nullptr;
   const int U = g.U, n = g.B * g.T;
@@ -1937,6 +1947,124 @@ napi_value AttentionBackward(napi_env env, napi_callback_info info) {
 }
 // ---- end attention
 
+// ---- softmax cross-entropy: masked rows skipped, as src/engine/kernels/softmax-cross-entropy.ts
+// (equations and the JavaScript reference there); exp on AVX2 by a Cephes-style polynomial (~1 ulp).
+
+#ifdef MTL_X86
+__attribute__((target("avx2,fma"))) inline __m256 exp256(__m256 x) {
+  const __m256 hi = _mm256_set1_ps(88.3762626647949f), lo = _mm256_set1_ps(-87.3365478515625f);
+  x = _mm256_max_ps(_mm256_min_ps(x, hi), lo);
+  __m256 fx = _mm256_fmadd_ps(x, _mm256_set1_ps(1.44269504088896341f), _mm256_set1_ps(0.5f));
+  fx = _mm256_floor_ps(fx);
+  x = _mm256_fnmadd_ps(fx, _mm256_set1_ps(0.693359375f), x);
+  x = _mm256_fnmadd_ps(fx, _mm256_set1_ps(-2.12194440e-4f), x);
+  __m256 y = _mm256_set1_ps(1.9875691500E-4f);
+  y = _mm256_fmadd_ps(y, x, _mm256_set1_ps(1.3981999507E-3f));
+  y = _mm256_fmadd_ps(y, x, _mm256_set1_ps(8.3334519073E-3f));
+  y = _mm256_fmadd_ps(y, x, _mm256_set1_ps(4.1665795894E-2f));
+  y = _mm256_fmadd_ps(y, x, _mm256_set1_ps(1.6666665459E-1f));
+  y = _mm256_fmadd_ps(y, x, _mm256_set1_ps(5.0000001201E-1f));
+  y = _mm256_fmadd_ps(y, _mm256_mul_ps(x, x), _mm256_add_ps(x, _mm256_set1_ps(1.f)));
+  const __m256i e = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvttps_epi32(fx), _mm256_set1_epi32(127)), 23);
+  return _mm256_mul_ps(y, _mm256_castsi256_ps(e));
+}
+// out[k] = exp(z[k] - shift) for k < n; returns the sum (in double).
+__attribute__((target("avx2,fma"))) double exp_shift_avx2(const float* z, float shift, float* out, int n) {
+  const __m256 s = _mm256_set1_ps(shift);
+  __m256 acc = _mm256_setzero_ps();
+  int k = 0;
+  for (; k + 8 <= n; k += 8) {
+    const __m256 e = exp256(_mm256_sub_ps(_mm256_loadu_ps(z + k), s));
+    if (out != nullptr) _mm256_storeu_ps(out + k, e);
+    acc = _mm256_add_ps(acc, e);
+  }
+  float t[8];
+  _mm256_storeu_ps(t, acc);
+  double sum = 0;
+  for (int i = 0; i < 8; ++i) sum += t[i];
+  for (; k < n; ++k) {
+    const float e = std::exp(z[k] - shift);
+    if (out != nullptr) out[k] = e;
+    sum += e;
+  }
+  return sum;
+}
+#endif
+double exp_shift(const float* z, float shift, float* out, int n) {
+#ifdef MTL_X86
+  if (g_avx2) return exp_shift_avx2(z, shift, out, n);
+#endif
+  double sum = 0;
+  for (int k = 0; k < n; ++k) {
+    const float e = std::exp(z[k] - shift);
+    if (out != nullptr) out[k] = e;
+    sum += e;
+  }
+  return sum;
+}
+
+inline int sce_label(const float* labels, const float* mask, int n, int K) {
+  const float y = labels[n];
+  if (mask[n] == 0.f || !(y >= 0.f && y < (float)K) || y != std::floor(y)) return -1;
+  return (int)y;
+}
+
+// softmaxCrossEntropy(heap, zOff, labelsOff, maskOff, nllOff, lseOff, N, K)
+napi_value SoftmaxCrossEntropy(napi_env env, napi_callback_info info) {
+  Args a;
+  Heap h;
+  if (!get_args(env, info, &a, 8) || !get_heap(env, a.v[0], &h)) return nullptr;
+  const int N = (int)a.num[6], K = (int)a.num[7];
+  if (N < 0 || K < 1) return throw_error(env, "bad softmax cross-entropy geometry"), nullptr;
+  float *z, *labels, *mask, *nll, *lse;
+  if (!get_floats(env, h, a.num[1], (double)N * K, &z) || !get_floats(env, h, a.num[2], N, &labels) || !get_floats(env, h, a.num[3], N, &mask) ||
+      !get_floats(env, h, a.num[4], N, &nll) || !get_floats(env, h, a.num[5], N, &lse))
+    return nullptr;
+  for (int n = 0; n < N; ++n) {
+    const int y = sce_label(labels, mask, n, K);
+    if (y < 0) {
+      nll[n] = 0.f;
+      lse[n] = 0.f;
+      continue;
+    }
+    const float* row = z + (long)n * K;
+    float mx = row[0];
+    for (int k = 1; k < K; ++k) mx = std::max(mx, row[k]);
+    const double l = (double)mx + std::log(exp_shift(row, mx, nullptr, K));
+    lse[n] = (float)l;
+    nll[n] = (float)(l - row[y]);
+  }
+  return nullptr;
+}
+
+// softmaxCrossEntropyGrad(heap, dyOff, zOff, labelsOff, maskOff, lseOff, dzOff, N, K)
+napi_value SoftmaxCrossEntropyGrad(napi_env env, napi_callback_info info) {
+  Args a;
+  Heap h;
+  if (!get_args(env, info, &a, 9) || !get_heap(env, a.v[0], &h)) return nullptr;
+  const int N = (int)a.num[7], K = (int)a.num[8];
+  if (N < 0 || K < 1) return throw_error(env, "bad softmax cross-entropy geometry"), nullptr;
+  float *dy, *z, *labels, *mask, *lse, *dz;
+  if (!get_floats(env, h, a.num[1], N, &dy) || !get_floats(env, h, a.num[2], (double)N * K, &z) || !get_floats(env, h, a.num[3], N, &labels) ||
+      !get_floats(env, h, a.num[4], N, &mask) || !get_floats(env, h, a.num[5], N, &lse) || !get_floats(env, h, a.num[6], (double)N * K, &dz))
+    return nullptr;
+  for (int n = 0; n < N; ++n) {
+    float* d = dz + (long)n * K;
+    const int y = sce_label(labels, mask, n, K);
+    if (y < 0) {
+      std::fill(d, d + K, 0.f);
+      continue;
+    }
+    exp_shift(z + (long)n * K, lse[n], d, K);
+    const float g = dy[n];
+    for (int k = 0; k < K; ++k) d[k] *= g;
+    d[y] -= g;
+  }
+  return nullptr;
+}
+// ---- end softmax cross-entropy
+
+
 
 std::once_flag g_init_once;
 
@@ -1964,6 +2092,8 @@ NAPI_MODULE_INIT() {
              {"gruBackward", GruBackward},
              {"attentionForward", AttentionForward},
              {"attentionBackward", AttentionBackward},
+             {"softmaxCrossEntropy", SoftmaxCrossEntropy},
+             {"softmaxCrossEntropyGrad", SoftmaxCrossEntropyGrad},
              {"setThreads", SetThreads},
              {"setMinFlopsPerThread", SetMinFlopsPerThread},
              {"setIndirectConv", SetIndirectConv},

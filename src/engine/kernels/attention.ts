@@ -12,10 +12,12 @@
  * Backward, with P saved from the forward pass (a second output [B, H, L, L]):
  *   dV_h = Pᵀ dO_h,  dP = dO_h V_hᵀ,  dS = P ⊙ (dP − rowsum(dP ⊙ P)),  dQ_h = dS K_h / √d,  dK_h = dSᵀ Q_h / √d
  * Kernels `MtlAttention` / `MtlAttentionGrad` in JavaScript for cpu and wasm (the wasm heap in place);
- * src/engine/native/attention.ts puts the native addon's over wasm's. Other backends compose tf ops.
+ * src/engine/native/attention.ts puts the native addon's over wasm's. Other backends, and a gradient of a
+ * gradient, compose tf ops (src/engine/kernels/fused-usable.ts).
  */
 import { tf } from '../tf.js';
 import { floatIO } from './float-io.js';
+import { fusedKernelUsable } from './fused-usable.js';
 
 export const ATTENTION = 'MtlAttention';
 export const ATTENTION_GRAD = 'MtlAttentionGrad';
@@ -171,9 +173,9 @@ export function registerAttentionKernels(): void {
 }
 registerAttentionKernels();
 
-/** Whether the active backend has the fused kernels. */
-export function attentionSupported(backendName = tf.getBackend()): boolean {
-  return tf.getKernel(ATTENTION, backendName) != null && tf.getKernel(ATTENTION_GRAD, backendName) != null;
+/** Whether the fused kernels may run now (src/engine/kernels/fused-usable.ts); else compose tf ops. */
+export function attentionSupported(): boolean {
+  return fusedKernelUsable(ATTENTION, ATTENTION_GRAD);
 }
 
 /** o [B, L, D] (see the file header). */

@@ -1,5 +1,5 @@
 /**
- * A whole GRU sequence in one kernel call forward and one backward (the cuDNN idea), for one direction:
+ * A whole bidirectional GRU sequence in one kernel call forward and one backward (the cuDNN idea):
  * tfjs-layers runs a GRU as T steps of ~15 small kernels each, forward and backward, and on CPU backends
  * each kernel costs ~8 µs of dispatch — more than the arithmetic of a 32-unit step.
  *
@@ -13,13 +13,16 @@
  * output is that state. `reverse` runs the steps from the last to the first (a Bidirectional layer's
  * backward direction); outputs are always indexed by the original time step.
  *
- *   gruSequence(xp [B, T, 3U], recurrentKernel [U, 3U], mask [B, T] (1 token / 0 padding)) → hs [B, T, U]
- *
- * Kernels: `MtlGruSequence` (outputs hs and a workspace [B, T, 3U] holding a_z, a_r and h̃ per step, for
- * the gradient) and `MtlGruSequenceGrad` (dxp, dU from dhs), registered here in plain JavaScript for the
+ *   biGruSequence(xpForward, xpBackward [B, T, 3U], uForward, uBackward [U, 3U], mask [B, T] (1 token /
+ *                 0 padding)) → hs [B, T, 2U] = [forward | backward] per step
+ * Both directions write one output (each with a row stride of 2U), so no concat follows, nor a split of
+ * its gradient. Kernels: `MtlGruSequence` (outputs hs and per direction a workspace [B, T, 3U] holding
+ * a_z, a_r and h̃ per step, for the gradient) and `MtlGruSequenceGrad` (dxp and dU per direction from
+ * dhs), registered here in plain JavaScript for the
  * cpu and wasm backends; src/engine/native/gru.ts replaces the wasm ones with the native addon's (AVX2,
  * threaded over the batch rows, which are independent). On other backends (webgl, webgpu) no kernel is
- * registered: `gruSequenceSupported()` is false and the layer composes the steps from tf ops instead.
+ * registered: `gruSequenceSupported()` is false and the layer composes the steps from tf ops instead, as
+ * it does inside a gradient of a gradient (src/engine/kernels/fused-usable.ts).
  *
  * Backward, per step in reverse order, with dh the gradient reaching h' (from the output and the next
  * step), at unmasked steps (a masked step passes dh to the previous state unchanged):
@@ -32,12 +35,14 @@
  */
 import { tf } from '../tf.js';
 import { floatIO } from './float-io.js';
+import { fusedKernelUsable } from './fused-usable.js';
 
 export const GRU_SEQUENCE = 'MtlGruSequence';
 export const GRU_SEQUENCE_GRAD = 'MtlGruSequenceGrad';
 
 export type GruRecurrentActivation = 'hardSigmoid' | 'sigmoid';
 
+/** One direction's settings (the array functions). */
 export interface GruSequenceAttrs {
   reverse: boolean;
   recurrentActivation: GruRecurrentActivation;
@@ -87,7 +92,7 @@ function activation(name: GruRecurrentActivation): { f: (a: number) => number; d
 
 /** The forward pass on plain arrays (the JavaScript kernel; also the reference the native one is tested against). */
 export function gruForwardArrays(
-  xp: Float32Array, u: Float32Array, mask: Float32Array, dims: GruDims, attrs: GruSequenceAttrs, hs: Float32Array, ws: Float32Array,
+  xp: Float32Array, u: Float32Array, mask: Float32Array, dims: GruDims, attrs: GruSequenceAttrs, hs: Float32Array, ws: Float32Array, ld = dims.U,
 ): void {
   const { B, T, U } = dims;
   const G = 3 * U;
@@ -101,7 +106,7 @@ export function gruForwardArrays(
       const t = attrs.reverse ? T - 1 - s : s;
       const bt = b * T + t;
       if (mask[bt] === 0) {
-        hs.set(h, bt * U);
+        hs.set(h, bt * ld);
         continue;
       }
       // g[0:2U] = h·[U_z | U_r]
@@ -134,7 +139,7 @@ export function gruForwardArrays(
         const z = Math.fround(f(ws[x + j]!));
         h[j] = Math.fround(Math.fround(z * h[j]!) + Math.fround(Math.fround(1 - z) * hh));
       }
-      hs.set(h, bt * U);
+      hs.set(h, bt * ld);
     }
   }
 }
@@ -142,7 +147,7 @@ export function gruForwardArrays(
 /** The backward pass on plain arrays: dxp [B, T, 3U] and dU [U, 3U] from dhs [B, T, U] (dxp must start at 0). */
 export function gruBackwardArrays(
   u: Float32Array, mask: Float32Array, hs: Float32Array, ws: Float32Array, dhs: Float32Array, dims: GruDims, attrs: GruSequenceAttrs,
-  dxp: Float32Array, duOut: Float32Array,
+  dxp: Float32Array, duOut: Float32Array, ld = dims.U,
 ): void {
   const { B, T, U } = dims;
   const G = 3 * U;
@@ -156,10 +161,13 @@ export function gruBackwardArrays(
     for (let s = T - 1; s >= 0; s--) {
       const t = attrs.reverse ? T - 1 - s : s;
       const bt = b * T + t;
-      for (let j = 0; j < U; j++) dh[j] += dhs[bt * U + j]!;
+      for (let j = 0; j < U; j++) dh[j] += dhs[bt * ld + j]!;
       if (mask[bt] === 0) continue;
       if (s === 0) hp.fill(0);
-      else hp.set(hs.subarray((bt + (attrs.reverse ? 1 : -1)) * U, (bt + (attrs.reverse ? 1 : -1)) * U + U));
+      else {
+        const at = (bt + (attrs.reverse ? 1 : -1)) * ld;
+        hp.set(hs.subarray(at, at + U));
+      }
       const x = bt * G;
       // da_h, and the gate terms that do not need U.
       for (let j = 0; j < U; j++) {
@@ -199,30 +207,38 @@ export function gruBackwardArrays(
   duOut.set(du);
 }
 
-function attrsOf(attrs: tf.NamedAttrMap | undefined): GruSequenceAttrs {
-  const a = (attrs ?? {}) as Partial<GruSequenceAttrs>;
+function activationOf(attrs: tf.NamedAttrMap | undefined): GruRecurrentActivation {
+  const a = (attrs ?? {}) as { recurrentActivation?: GruRecurrentActivation };
   const recurrentActivation = a.recurrentActivation ?? 'hardSigmoid';
   if (recurrentActivation !== 'hardSigmoid' && recurrentActivation !== 'sigmoid') {
     throw new Error(`gruSequence: recurrentActivation must be hardSigmoid or sigmoid, got ${String(recurrentActivation)}`);
   }
-  return { reverse: a.reverse === true, recurrentActivation };
+  return recurrentActivation;
 }
 
 const forwardKernel: tf.KernelFunc = ({ inputs, backend, attrs }) => {
-  const { xp, recurrentKernel, mask } = inputs as Record<string, tf.TensorInfo>;
-  const dims = gruDims(xp!, recurrentKernel!, mask!);
-  const io = floatIO(backend, [xp, recurrentKernel, mask], [[dims.B, dims.T, dims.U], [dims.B, dims.T, 3 * dims.U]], GRU_SEQUENCE);
-  const { inputs: [x, u, m], outputs: [hs, ws] } = io.arrays();
-  gruForwardArrays(x!, u!, m!, dims, attrsOf(attrs), hs!, ws!);
+  const t = inputs as Record<string, tf.TensorInfo>;
+  const dims = gruDims(t.xpForward!, t.uForward!, t.mask!);
+  gruDims(t.xpBackward!, t.uBackward!, t.mask!);
+  const { B, T, U } = dims;
+  const io = floatIO(backend, [t.xpForward, t.uForward, t.xpBackward, t.uBackward, t.mask], [[B, T, 2 * U], [B, T, 3 * U], [B, T, 3 * U]], GRU_SEQUENCE);
+  const { inputs: [xf, uf, xb, ub, m], outputs: [hs, wsf, wsb] } = io.arrays();
+  const act = activationOf(attrs);
+  gruForwardArrays(xf!, uf!, m!, dims, { reverse: false, recurrentActivation: act }, hs!, wsf!, 2 * U);
+  gruForwardArrays(xb!, ub!, m!, dims, { reverse: true, recurrentActivation: act }, hs!.subarray(U), wsb!, 2 * U);
   return io.finish();
 };
 
 const backwardKernel: tf.KernelFunc = ({ inputs, backend, attrs }) => {
-  const { dhs, recurrentKernel, mask, hs, ws } = inputs as Record<string, tf.TensorInfo>;
-  const dims = gruDims(ws!, recurrentKernel!, mask!);
-  const io = floatIO(backend, [recurrentKernel, mask, hs, ws, dhs], [[dims.B, dims.T, 3 * dims.U], [dims.U, 3 * dims.U]], GRU_SEQUENCE_GRAD);
-  const { inputs: [u, m, h, w, dh], outputs: [dxp, du] } = io.arrays();
-  gruBackwardArrays(u!, m!, h!, w!, dh!, dims, attrsOf(attrs), dxp!, du!);
+  const t = inputs as Record<string, tf.TensorInfo>;
+  const dims = gruDims(t.wsForward!, t.uForward!, t.mask!);
+  const { B, T, U } = dims;
+  const io = floatIO(backend, [t.uForward, t.wsForward, t.uBackward, t.wsBackward, t.mask, t.hs, t.dhs],
+    [[B, T, 3 * U], [B, T, 3 * U], [U, 3 * U], [U, 3 * U]], GRU_SEQUENCE_GRAD);
+  const { inputs: [uf, wf, ub, wb, m, h, dh], outputs: [dxf, dxb, duf, dub] } = io.arrays();
+  const act = activationOf(attrs);
+  gruBackwardArrays(uf!, m!, h!, wf!, dh!, dims, { reverse: false, recurrentActivation: act }, dxf!, duf!, 2 * U);
+  gruBackwardArrays(ub!, m!, h!.subarray(U), wb!, dh!.subarray(U), dims, { reverse: true, recurrentActivation: act }, dxb!, dub!, 2 * U);
   return io.finish();
 };
 
@@ -243,34 +259,42 @@ export function registerGruSequenceKernels(): void {
   if (tf.getGradient(GRU_SEQUENCE) == null) {
     tf.registerGradient({
       kernelName: GRU_SEQUENCE,
-      inputsToSave: ['recurrentKernel', 'mask'],
-      outputsToSave: [true, true],
+      inputsToSave: ['uForward', 'uBackward', 'mask'],
+      outputsToSave: [true, true, true],
       gradFunc: (dy, saved, attrs) => {
-        const [recurrentKernel, mask, hs, ws] = saved as tf.Tensor[];
+        const [uForward, uBackward, mask, hs, wsForward, wsBackward] = saved as tf.Tensor[];
         const dys = (Array.isArray(dy) ? dy : [dy]) as Array<tf.Tensor | null>;
         const dhs = dys[0] ?? tf.zerosLike(hs!);
-        const [dxp, du] = tf.engine().runKernel(
-          GRU_SEQUENCE_GRAD, { dhs, recurrentKernel: recurrentKernel!, mask: mask!, hs: hs!, ws: ws! } as unknown as tf.NamedTensorMap, attrs as unknown as tf.NamedAttrMap,
+        const [dxf, dxb, duf, dub] = tf.engine().runKernel(
+          GRU_SEQUENCE_GRAD,
+          { dhs, uForward: uForward!, uBackward: uBackward!, mask: mask!, hs: hs!, wsForward: wsForward!, wsBackward: wsBackward! } as unknown as tf.NamedTensorMap,
+          attrs as unknown as tf.NamedAttrMap,
         ) as tf.Tensor[];
-        return { xp: () => dxp!, recurrentKernel: () => du!, mask: () => tf.zerosLike(mask!) };
+        return { xpForward: () => dxf!, xpBackward: () => dxb!, uForward: () => duf!, uBackward: () => dub!, mask: () => tf.zerosLike(mask!) };
       },
     });
   }
 }
 registerGruSequenceKernels();
 
-/** Whether the active backend has the fused kernels (cpu, wasm); else compose the steps from tf ops. */
-export function gruSequenceSupported(backendName = tf.getBackend()): boolean {
-  return tf.getKernel(GRU_SEQUENCE, backendName) != null && tf.getKernel(GRU_SEQUENCE_GRAD, backendName) != null;
+/** Whether the fused kernels may run now (src/engine/kernels/fused-usable.ts); else compose the steps from tf ops. */
+export function gruSequenceSupported(): boolean {
+  return fusedKernelUsable(GRU_SEQUENCE, GRU_SEQUENCE_GRAD);
 }
 
-/** hs [B, T, U] of one GRU direction over xp [B, T, 3U] (see the file header). */
-export function gruSequence(xp: tf.Tensor, recurrentKernel: tf.Tensor, mask: tf.Tensor, attrs: GruSequenceAttrs): tf.Tensor3D {
-  gruDims(xp, recurrentKernel, mask);
-  const [hs, ws] = tf.engine().runKernel(
-    GRU_SEQUENCE, { xp, recurrentKernel, mask } as unknown as tf.NamedTensorMap, attrs as unknown as tf.NamedAttrMap,
+/**
+ * Both directions of a bidirectional GRU: hs [B, T, 2U] = [forward | backward] per step, from the input
+ * projections xpForward, xpBackward [B, T, 3U] and the recurrent kernels [U, 3U] (see the file header).
+ */
+export function biGruSequence(
+  xpForward: tf.Tensor, xpBackward: tf.Tensor, uForward: tf.Tensor, uBackward: tf.Tensor, mask: tf.Tensor, recurrentActivation: GruRecurrentActivation,
+): tf.Tensor3D {
+  gruDims(xpForward, uForward, mask);
+  gruDims(xpBackward, uBackward, mask);
+  const [hs, wsForward, wsBackward] = tf.engine().runKernel(
+    GRU_SEQUENCE, { xpForward, xpBackward, uForward, uBackward, mask } as unknown as tf.NamedTensorMap, { recurrentActivation } as unknown as tf.NamedAttrMap,
   ) as tf.Tensor[];
-  // The workspace is only for the gradient, which keeps its own copy (the tape saves outputs by clone).
-  ws!.dispose();
+  // The workspaces are only for the gradient, which keeps its own copies (the tape saves outputs by clone).
+  tf.dispose([wsForward!, wsBackward!]);
   return hs as tf.Tensor3D;
 }

@@ -8,10 +8,12 @@
  *   layerNorm(x [..., D], gamma [D], beta [D], epsilon) → y [..., D]
  *
  * Kernels `MtlLayerNorm` (outputs y and, for the gradient, μ and r per row) and `MtlLayerNormGrad`, in
- * JavaScript for cpu and wasm (on the wasm heap in place); other backends compose tf ops.
+ * JavaScript for cpu and wasm (on the wasm heap in place); other backends, and a gradient of a gradient,
+ * compose tf ops (src/engine/kernels/fused-usable.ts).
  */
 import { tf } from '../tf.js';
 import { floatIO } from './float-io.js';
+import { fusedKernelUsable } from './fused-usable.js';
 
 export const LAYER_NORM = 'MtlLayerNorm';
 export const LAYER_NORM_GRAD = 'MtlLayerNormGrad';
@@ -123,8 +125,7 @@ registerLayerNormKernels();
 /** y = layer norm of x over its last axis (see the file header). */
 export function layerNorm(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, epsilon: number): tf.Tensor {
   dims(x, gamma);
-  const backend = tf.getBackend();
-  if (tf.getKernel(LAYER_NORM, backend) != null && tf.getKernel(LAYER_NORM_GRAD, backend) != null) {
+  if (fusedKernelUsable(LAYER_NORM, LAYER_NORM_GRAD)) {
     const [y, mean, rstd] = tf.engine().runKernel(LAYER_NORM, { x, gamma, beta } as unknown as tf.NamedTensorMap, { epsilon } as unknown as tf.NamedAttrMap) as tf.Tensor[];
     tf.dispose([mean!, rstd!]); // the tape keeps its own copies for the gradient
     return y!;

@@ -11,10 +11,12 @@
  *
  * Sums run in float64 per row (exp(z − m) ≤ 1, so nothing overflows). Kernels `MtlSoftmaxCrossEntropy`
  * (outputs nll and, for the gradient, lse_n = log Σ_k exp(z_nk)) and `MtlSoftmaxCrossEntropyGrad` in JavaScript for the cpu and wasm backends (on the wasm heap in
- * place); elsewhere (webgl, webgpu) `softmaxCrossEntropy` composes the tf ops above.
+ * place; native on wasm: src/engine/native/softmax-cross-entropy.ts); elsewhere (webgl, webgpu, or a
+ * gradient of a gradient) `softmaxCrossEntropy` composes the tf ops above.
  */
 import { tf } from '../tf.js';
 import { floatIO } from './float-io.js';
+import { fusedKernelUsable } from './fused-usable.js';
 
 export const SOFTMAX_CE = 'MtlSoftmaxCrossEntropy';
 export const SOFTMAX_CE_GRAD = 'MtlSoftmaxCrossEntropyGrad';
@@ -123,7 +125,7 @@ registerSoftmaxCrossEntropyKernels();
 /** nll [N] (see the file header); labels and mask are float32 [N]. */
 export function softmaxCrossEntropy(logits: tf.Tensor, labels: tf.Tensor, mask: tf.Tensor): tf.Tensor1D {
   const { K } = dims(logits, labels, mask);
-  if (tf.getKernel(SOFTMAX_CE, tf.getBackend()) != null && tf.getKernel(SOFTMAX_CE_GRAD, tf.getBackend()) != null) {
+  if (fusedKernelUsable(SOFTMAX_CE, SOFTMAX_CE_GRAD)) {
     const [nll, lse] = tf.engine().runKernel(SOFTMAX_CE, { logits, labels, mask } as unknown as tf.NamedTensorMap) as tf.Tensor[];
     lse!.dispose(); // the tape keeps its own copy for the gradient
     return nll as tf.Tensor1D;

@@ -6,7 +6,7 @@
  */
 import { tf } from '../tf.js';
 import { wasmBackend, wasmHeapOffset as heapOffset } from '../tfjs-internals.js';
-import { GRU_ACTIVATION_CODE, GRU_SEQUENCE, GRU_SEQUENCE_GRAD, gruDims, gruSequenceKernels, type GruSequenceAttrs } from '../kernels/gru-sequence.js';
+import { GRU_ACTIVATION_CODE, GRU_SEQUENCE, GRU_SEQUENCE_GRAD, gruDims, gruSequenceKernels, type GruRecurrentActivation } from '../kernels/gru-sequence.js';
 import type { NativeAddon } from './build.js';
 import { countNativeCall as count, nativeKernelsEnabled } from './state.js';
 import { registerOverWasm } from './custom-kernels.js';
@@ -14,49 +14,54 @@ import { registerOverWasm } from './custom-kernels.js';
 /** The addon's GRU entry points (offsets are bytes on the heap; activation: 0 hard sigmoid, 1 sigmoid). */
 export interface GruAddon {
   gruForward(heap: Uint8Array, xpOff: number, uOff: number, maskOff: number, hsOff: number, wsOff: number,
-    B: number, T: number, U: number, reverse: boolean, activation: number): void;
+    B: number, T: number, U: number, reverse: boolean, activation: number, hsStride: number): void;
   gruBackward(heap: Uint8Array, uOff: number, maskOff: number, hsOff: number, wsOff: number, dhsOff: number, dxpOff: number, duOff: number,
-    B: number, T: number, U: number, reverse: boolean, activation: number): void;
+    B: number, T: number, U: number, reverse: boolean, activation: number, hsStride: number): void;
 }
 
 const allFloat32 = (ts: Array<tf.TensorInfo | undefined>) => ts.every((t) => t != null && t.dtype === 'float32');
 
-function attrsOf(attrs: tf.NamedAttrMap | undefined): GruSequenceAttrs {
-  const a = (attrs ?? {}) as Partial<GruSequenceAttrs>;
-  return { reverse: a.reverse === true, recurrentActivation: a.recurrentActivation ?? 'hardSigmoid' };
-}
+const activationCode = (attrs: tf.NamedAttrMap | undefined): number | undefined =>
+  GRU_ACTIVATION_CODE[((attrs ?? {}) as { recurrentActivation?: GruRecurrentActivation }).recurrentActivation ?? 'hardSigmoid'];
 
+/** Both directions into one hs [B, T, 2U]: the backward direction's columns start U floats (4U bytes) in. */
 function forward(addon: GruAddon): tf.KernelFunc {
   return (args) => {
-    const { xp, recurrentKernel, mask } = args.inputs as Record<string, tf.TensorInfo | undefined>;
-    const a = attrsOf(args.attrs);
-    const code = GRU_ACTIVATION_CODE[a.recurrentActivation];
-    if (!nativeKernelsEnabled() || !allFloat32([xp, recurrentKernel, mask]) || code == null) return gruSequenceKernels.forward(args);
-    const { B, T, U } = gruDims(xp!, recurrentKernel!, mask!);
-    const backend = wasmBackend(args.backend);
-    const hs = backend.makeOutput([B, T, U], 'float32');
-    const ws = backend.makeOutput([B, T, 3 * U], 'float32');
+    const t = args.inputs as Record<string, tf.TensorInfo | undefined>;
+    const code = activationCode(args.attrs);
+    if (!nativeKernelsEnabled() || !allFloat32([t.xpForward, t.xpBackward, t.uForward, t.uBackward, t.mask]) || code == null) return gruSequenceKernels.forward(args);
+    const { B, T, U } = gruDims(t.xpForward!, t.uForward!, t.mask!);
+    gruDims(t.xpBackward!, t.uBackward!, t.mask!);
+    const be = wasmBackend(args.backend);
+    const hs = be.makeOutput([B, T, 2 * U], 'float32');
+    const wsf = be.makeOutput([B, T, 3 * U], 'float32');
+    const wsb = be.makeOutput([B, T, 3 * U], 'float32');
     count(GRU_SEQUENCE);
-    addon.gruForward(backend.wasm.HEAPU8, heapOffset(backend, xp!), heapOffset(backend, recurrentKernel!), heapOffset(backend, mask!),
-      heapOffset(backend, hs), heapOffset(backend, ws), B, T, U, a.reverse, code);
-    return [hs, ws];
+    const heap = be.wasm.HEAPU8, hsOff = heapOffset(be, hs), mask = heapOffset(be, t.mask!);
+    addon.gruForward(heap, heapOffset(be, t.xpForward!), heapOffset(be, t.uForward!), mask, hsOff, heapOffset(be, wsf), B, T, U, false, code, 2 * U);
+    addon.gruForward(heap, heapOffset(be, t.xpBackward!), heapOffset(be, t.uBackward!), mask, hsOff + 4 * U, heapOffset(be, wsb), B, T, U, true, code, 2 * U);
+    return [hs, wsf, wsb];
   };
 }
 
 function backward(addon: GruAddon): tf.KernelFunc {
   return (args) => {
-    const { dhs, recurrentKernel, mask, hs, ws } = args.inputs as Record<string, tf.TensorInfo | undefined>;
-    const a = attrsOf(args.attrs);
-    const code = GRU_ACTIVATION_CODE[a.recurrentActivation];
-    if (!nativeKernelsEnabled() || !allFloat32([dhs, recurrentKernel, mask, hs, ws]) || code == null) return gruSequenceKernels.backward(args);
-    const { B, T, U } = gruDims(ws!, recurrentKernel!, mask!);
-    const backend = wasmBackend(args.backend);
-    const dxp = backend.makeOutput([B, T, 3 * U], 'float32');
-    const du = backend.makeOutput([U, 3 * U], 'float32');
+    const t = args.inputs as Record<string, tf.TensorInfo | undefined>;
+    const code = activationCode(args.attrs);
+    if (!nativeKernelsEnabled() || !allFloat32([t.dhs, t.uForward, t.uBackward, t.mask, t.hs, t.wsForward, t.wsBackward]) || code == null) {
+      return gruSequenceKernels.backward(args);
+    }
+    const { B, T, U } = gruDims(t.wsForward!, t.uForward!, t.mask!);
+    const be = wasmBackend(args.backend);
+    const dxf = be.makeOutput([B, T, 3 * U], 'float32');
+    const dxb = be.makeOutput([B, T, 3 * U], 'float32');
+    const duf = be.makeOutput([U, 3 * U], 'float32');
+    const dub = be.makeOutput([U, 3 * U], 'float32');
     count(GRU_SEQUENCE_GRAD);
-    addon.gruBackward(backend.wasm.HEAPU8, heapOffset(backend, recurrentKernel!), heapOffset(backend, mask!), heapOffset(backend, hs!),
-      heapOffset(backend, ws!), heapOffset(backend, dhs!), heapOffset(backend, dxp), heapOffset(backend, du), B, T, U, a.reverse, code);
-    return [dxp, du];
+    const heap = be.wasm.HEAPU8, mask = heapOffset(be, t.mask!), hs = heapOffset(be, t.hs!), dhs = heapOffset(be, t.dhs!);
+    addon.gruBackward(heap, heapOffset(be, t.uForward!), mask, hs, heapOffset(be, t.wsForward!), dhs, heapOffset(be, dxf), heapOffset(be, duf), B, T, U, false, code, 2 * U);
+    addon.gruBackward(heap, heapOffset(be, t.uBackward!), mask, hs + 4 * U, heapOffset(be, t.wsBackward!), dhs + 4 * U, heapOffset(be, dxb), heapOffset(be, dub), B, T, U, true, code, 2 * U);
+    return [dxf, dxb, duf, dub];
   };
 }
 

@@ -21,6 +21,7 @@ import { loadNativeAddon, type NativeAddon } from './build.js';
 import { countNativeCall as count, nativeKernelsEnabled, setNativeAddon } from './state.js';
 import { registerNativeGruKernels } from './gru.js';
 import { registerNativeAttentionKernels } from './attention.js';
+import { registerNativeSoftmaxCrossEntropyKernels } from './softmax-cross-entropy.js';
 
 const NATIVE = Symbol.for('mtljs.nativeKernel');
 type MarkedKernel = tf.KernelFunc & { [NATIVE]?: string };
@@ -324,5 +325,6 @@ export function registerNativeKernels(options: { log?: (msg: string) => void } =
   }
   registerNativeGruKernels(addon);
   registerNativeAttentionKernels(addon);
+  registerNativeSoftmaxCrossEntropyKernels(addon);
   return true;
 }

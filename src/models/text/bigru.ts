@@ -1,5 +1,5 @@
 /**
- * `MtlBiGru` ([x [B, T, D], ids [B, T]] → [B, T, 2U]): a bidirectional GRU whose directions each run as one
+ * `MtlBiGru` ([x [B, T, D], ids [B, T]] → [B, T, 2U]): a bidirectional GRU whose two directions run as one
  * fused kernel call forward and one backward (src/engine/kernels/gru-sequence.ts; native on the wasm
  * backend when the addon is built), instead of tfjs-layers' T steps of small kernels.
  *
@@ -16,7 +16,7 @@
  * equations run as composed tf ops.
  */
 import { tf, tfl } from '../../engine/tf.js';
-import { gruSequence, gruSequenceSupported, type GruRecurrentActivation } from '../../engine/kernels/gru-sequence.js';
+import { biGruSequence, gruSequenceSupported, type GruRecurrentActivation } from '../../engine/kernels/gru-sequence.js';
 
 type Tensor = tf.Tensor;
 type Shape = (number | null)[];
@@ -107,15 +107,13 @@ export class BiGru extends tfl.layers.Layer {
       const [B, T, D] = x.shape as [number, number, number];
       const mask = tf.sign(tf.abs(ids));
       const flat = tf.reshape(x, [B * T, D]);
-      const fused = gruSequenceSupported();
-      const outs = this.directions.map((d, i) => {
-        const xp = tf.reshape(tf.add(tf.matMul(flat, d.kernel.read()), d.bias.read()), [B, T, 3 * this.units]);
-        const reverse = i === 1;
-        return fused
-          ? gruSequence(xp, d.recurrent.read(), mask, { reverse, recurrentActivation: this.recurrentActivation })
-          : composedSequence(xp, d.recurrent.read(), mask, reverse, this.recurrentActivation);
-      });
-      return tf.concat(outs, -1);
+      const U = this.units;
+      const xp = this.directions.map((d) => tf.reshape(tf.add(tf.matMul(flat, d.kernel.read()), d.bias.read()), [B, T, 3 * U]));
+      const [fwd, bwd] = this.directions;
+      if (gruSequenceSupported()) {
+        return biGruSequence(xp[0]!, xp[1]!, fwd!.recurrent.read(), bwd!.recurrent.read(), mask, this.recurrentActivation);
+      }
+      return tf.concat(this.directions.map((d, i) => composedSequence(xp[i]!, d.recurrent.read(), mask, i === 1, this.recurrentActivation)), -1);
     });
   }
 

@@ -11,10 +11,10 @@ import { tf, tfl } from '../../../src/engine/tf.js';
 import { initBackend } from '../../../src/engine/backend.js';
 import { nativeKernelCalls, registerNativeKernels, setNativeKernelsEnabled } from '../../../src/engine/native/index.js';
 import { BiGru, composedSequence } from '../../../src/models/text/bigru.js';
-import { gruSequence, type GruRecurrentActivation } from '../../../src/engine/kernels/gru-sequence.js';
+import { biGruSequence, type GruRecurrentActivation } from '../../../src/engine/kernels/gru-sequence.js';
 import { relDiff } from '../../helpers/engine.js';
 
-const B = 5, T = 7, D = 6, U = 4;
+const B = 5, T = 7, D = 6, U = 4; // composedApply below builds a U-unit layer of this D
 const LENGTHS = [7, 3, 0, 1, 5];
 
 function ids(): tf.Tensor2D {
@@ -102,14 +102,11 @@ describe('fused bidirectional GRU = tfjs-layers bidirectional GRU (same weights)
     const u = tf.randomNormal([U, 3 * U], 0, 0.5, 'float32', 8);
     const tokenIds = ids();
     const m = tf.sign(tokenIds);
-    const run = (reverse: boolean) => {
-      const hs = gruSequence(xp, u, m, { reverse, recurrentActivation: 'hardSigmoid' });
-      const v = hs.arraySync();
-      hs.dispose();
-      return v;
-    };
-    const fwd = run(false);
-    const bwd = run(true);
+    const hs = biGruSequence(xp, xp, u, u, m, 'hardSigmoid');
+    const both = hs.arraySync();
+    hs.dispose();
+    const fwd = both.map((row) => row.map((v) => v.slice(0, U)));
+    const bwd = both.map((row) => row.map((v) => v.slice(U)));
     // row 1 has 3 tokens: forward steps 3.. repeat step 2; backward steps 3.. are 0 (never reached).
     for (let t = 3; t < T; t++) {
       expect(fwd[1]![t]).toEqual(fwd[1]![2]);
@@ -142,23 +139,42 @@ describe('fused GRU on the native addon (wasm backend)', () => {
   it('native = JavaScript kernels on the bench sizes (B 64, T 20, U 32) and an odd one, both directions', async () => {
     await tf.setBackend('wasm');
     for (const [b, t, u] of [[64, 20, 32], [3, 9, 7]] as const) {
-      for (const reverse of [false, true]) {
-        const lengths = Array.from({ length: b }, (_, i) => (i * 7) % (t + 1));
-        const run = () => tf.tidy(() => {
-          const xp = tf.randomNormal([b, t, 3 * u], 0, 1, 'float32', 11);
-          const rk = tf.randomNormal([u, 3 * u], 0, 0.3, 'float32', 12);
-          const m = tf.tensor2d(lengths.flatMap((len) => Array.from({ length: t }, (_, j) => (j < len ? 1 : 0))), [b, t]);
-          const dy = tf.randomNormal([b, t, u], 0, 1, 'float32', 13);
-          const f = (x: tf.Tensor, k: tf.Tensor) => tf.sum(tf.mul(gruSequence(x, k, m, { reverse, recurrentActivation: 'hardSigmoid' }), dy));
-          const [gx, gk] = tf.grads(f)([xp, rk]);
-          return [gruSequence(xp, rk, m, { reverse, recurrentActivation: 'hardSigmoid' }), gx!, gk!].map((x) => Float32Array.from(x.dataSync()));
-        });
-        setNativeKernelsEnabled(false);
-        const js = run();
-        setNativeKernelsEnabled(true);
-        const native = run();
-        js.forEach((v, i) => expect(relDiff(v, native[i]!)).toBeLessThan(1e-5));
-      }
+      const lengths = Array.from({ length: b }, (_, i) => (i * 7) % (t + 1));
+      const run = () => tf.tidy(() => {
+        const [xf, xb] = [11, 14].map((s) => tf.randomNormal([b, t, 3 * u], 0, 1, 'float32', s));
+        const [kf, kb] = [12, 15].map((s) => tf.randomNormal([u, 3 * u], 0, 0.3, 'float32', s));
+        const m = tf.tensor2d(lengths.flatMap((len) => Array.from({ length: t }, (_, j) => (j < len ? 1 : 0))), [b, t]);
+        const dy = tf.randomNormal([b, t, 2 * u], 0, 1, 'float32', 13);
+        const f = (x1: tf.Tensor, x2: tf.Tensor, k1: tf.Tensor, k2: tf.Tensor) => tf.sum(tf.mul(biGruSequence(x1, x2, k1, k2, m, 'hardSigmoid'), dy));
+        const grads = tf.grads(f)([xf!, xb!, kf!, kb!]);
+        return [biGruSequence(xf!, xb!, kf!, kb!, m, 'hardSigmoid'), ...grads].map((x) => Float32Array.from(x.dataSync()));
+      });
+      setNativeKernelsEnabled(false);
+      const js = run();
+      setNativeKernelsEnabled(true);
+      const native = run();
+      js.forEach((v, i) => expect(relDiff(v, native[i]!)).toBeLessThan(1e-5));
     }
+  });
+});
+
+describe('fused text layers inside a gradient of a gradient', () => {
+  it('fall back to tf ops, so second-order gradients work and equal the composed ones', async () => {
+    await initBackend('wasm');
+    await tf.setBackend('wasm');
+    // sigmoid gates: tfjs has no second derivative of the hard sigmoid's clip (LogicalAnd has no gradient).
+    const layer = new BiGru({ units: U, seed: 4, recurrentActivation: 'sigmoid' });
+    const tokenIds = ids();
+    const x = tf.randomNormal([B, T, D], 0, 1, 'float32', 5);
+    tf.tidy(() => { layer.apply([x, tokenIds]); });
+    // d/dx of ‖d(Σ out)/dx‖²: the inner gradient runs at depth 2.
+    const second = (apply: (xx: tf.Tensor) => tf.Tensor) => tf.tidy(() =>
+      Float32Array.from(tf.grad((xx: tf.Tensor) => tf.sum(tf.square(tf.grad((y: tf.Tensor) => tf.sum(apply(y)))(xx))))(x).dataSync()));
+    const fused = second((y) => layer.apply([y, tokenIds]) as tf.Tensor);
+    const composed = second((y) => composedApply(layer, y, tokenIds, 'sigmoid'));
+    expect(relDiff(composed, fused)).toBeLessThan(1e-5);
+    expect(fused.some((v) => v !== 0)).toBe(true);
+    tf.dispose([tokenIds, x]);
+    layer.dispose();
   });
 });
