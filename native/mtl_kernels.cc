@@ -1631,6 +1631,44 @@ napi_value Info(napi_env env, napi_callback_info) {
   return o;
 }
 
+#ifdef MTL_X86
+__attribute__((target("avx2,fma"))) inline __m256 exp256(__m256 x) {
+  const __m256 hi = _mm256_set1_ps(88.3762626647949f), lo = _mm256_set1_ps(-87.3365478515625f);
+  x = _mm256_max_ps(_mm256_min_ps(x, hi), lo);
+  __m256 fx = _mm256_fmadd_ps(x, _mm256_set1_ps(1.44269504088896341f), _mm256_set1_ps(0.5f));
+  fx = _mm256_floor_ps(fx);
+  x = _mm256_fnmadd_ps(fx, _mm256_set1_ps(0.693359375f), x);
+  x = _mm256_fnmadd_ps(fx, _mm256_set1_ps(-2.12194440e-4f), x);
+  __m256 y = _mm256_set1_ps(1.9875691500E-4f);
+  y = _mm256_fmadd_ps(y, x, _mm256_set1_ps(1.3981999507E-3f));
+  y = _mm256_fmadd_ps(y, x, _mm256_set1_ps(8.3334519073E-3f));
+  y = _mm256_fmadd_ps(y, x, _mm256_set1_ps(4.1665795894E-2f));
+  y = _mm256_fmadd_ps(y, x, _mm256_set1_ps(1.6666665459E-1f));
+  y = _mm256_fmadd_ps(y, x, _mm256_set1_ps(5.0000001201E-1f));
+  y = _mm256_fmadd_ps(y, _mm256_mul_ps(x, x), _mm256_add_ps(x, _mm256_set1_ps(1.f)));
+  const __m256i e = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvttps_epi32(fx), _mm256_set1_epi32(127)), 23);
+  return _mm256_mul_ps(y, _mm256_castsi256_ps(e));
+}
+// v[0:n] = tanh(v[0:n]), as sign(x)·(1 − e)/(1 + e) with e = exp(−2|x|) (absolute error ~1e-7).
+__attribute__((target("avx2,fma"))) void tanh_avx2(float* v, int n) {
+  const __m256 sign = _mm256_set1_ps(-0.f), one = _mm256_set1_ps(1.f), m2 = _mm256_set1_ps(-2.f);
+  int k = 0;
+  for (; k + 8 <= n; k += 8) {
+    const __m256 x = _mm256_loadu_ps(v + k);
+    const __m256 e = exp256(_mm256_mul_ps(m2, _mm256_andnot_ps(sign, x)));
+    const __m256 t = _mm256_div_ps(_mm256_sub_ps(one, e), _mm256_add_ps(one, e));
+    _mm256_storeu_ps(v + k, _mm256_or_ps(t, _mm256_and_ps(sign, x)));
+  }
+  for (; k < n; ++k) v[k] = std::tanh(v[k]);
+}
+#endif
+void tanh_inplace(float* v, int n) {
+#ifdef MTL_X86
+  if (g_avx2) return tanh_avx2(v, n);
+#endif
+  for (int k = 0; k < n; ++k) v[k] = std::tanh(v[k]);
+}
+
 // ---- GRU: a whole sequence of one direction per call (src/engine/kernels/gru-sequence.ts has the
 // equations and the JavaScript reference). Batch rows are independent through the recurrence, so
 // threads take disjoint row ranges for the whole sequence (no synchronisation per step); the per-step
@@ -1659,6 +1697,44 @@ struct GruGeo {
   long ld;  // elements between consecutive steps of hs / dhs (U; 2U when both directions share one output)
 };
 
+// out[0:N] (=, or += when accumulate) x[0:K] . M (K x N, row stride ldm): the per-step products of a
+// recurrence, row vector times a small matrix, with the output block held in registers.
+void vecmat_scalar(const float* x, int K, const float* M, long ldm, int N, float* out, bool accumulate) {
+  if (!accumulate) std::fill(out, out + N, 0.f);
+  for (int k = 0; k < K; ++k) {
+    const float xk = x[k];
+    if (xk == 0.f) continue;
+    const float* m = M + (long)k * ldm;
+    for (int j = 0; j < N; ++j) out[j] += xk * m[j];
+  }
+}
+#ifdef MTL_X86
+template <int V>
+__attribute__((target("avx2,fma"))) inline void vecmat_block_avx2(const float* x, int K, const float* M, long ldm, float* out, bool accumulate) {
+  __m256 acc[V];
+  for (int v = 0; v < V; ++v) acc[v] = accumulate ? _mm256_loadu_ps(out + 8 * v) : _mm256_setzero_ps();
+  for (int k = 0; k < K; ++k) {
+    const __m256 b = _mm256_set1_ps(x[k]);
+    const float* m = M + (long)k * ldm;
+    for (int v = 0; v < V; ++v) acc[v] = _mm256_fmadd_ps(b, _mm256_loadu_ps(m + 8 * v), acc[v]);
+  }
+  for (int v = 0; v < V; ++v) _mm256_storeu_ps(out + 8 * v, acc[v]);
+}
+__attribute__((target("avx2,fma"))) void vecmat_avx2(const float* x, int K, const float* M, long ldm, int N, float* out, bool accumulate) {
+  int j = 0;
+  for (; j + 64 <= N; j += 64) vecmat_block_avx2<8>(x, K, M + j, ldm, out + j, accumulate);
+  for (; j + 32 <= N; j += 32) vecmat_block_avx2<4>(x, K, M + j, ldm, out + j, accumulate);
+  for (; j + 8 <= N; j += 8) vecmat_block_avx2<1>(x, K, M + j, ldm, out + j, accumulate);
+  if (j < N) vecmat_scalar(x, K, M + j, ldm, N - j, out + j, accumulate);
+}
+#endif
+void vecmat(const float* x, int K, const float* M, long ldm, int N, float* out, bool accumulate) {
+#ifdef MTL_X86
+  if (g_avx2) return vecmat_avx2(x, K, M, ldm, N, out, accumulate);
+#endif
+  vecmat_scalar(x, K, M, ldm, N, out, accumulate);
+}
+
 void gru_forward_rows(const GruGeo& g, const float* xp, const float* u, const float* mask, float* hs, float* ws, int b0, int b1) {
   const int U = g.U, G = 3 * U, T = g.T;
   std::vector<float> buf((size_t)4 * U + 2 * U);
@@ -1675,9 +1751,7 @@ void gru_forward_rows(const GruGeo& g, const float* xp, const float* u, const fl
         std::memcpy(hs + bt * g.ld, h, sizeof(float) * U);
         continue;
       }
-      std::fill(gzr, gzr + 2 * U, 0.f);
-      for (int k = 0; k < U; ++k)
-        if (h[k] != 0.f) axpy(h[k], u + (long)k * G, gzr, 2 * U);
+      vecmat(h, U, u, G, 2 * U, gzr, false);
       const float* x = xp + bt * G;
       float* w = ws + bt * G;
       for (int j = 0; j < U; ++j) {
@@ -1687,11 +1761,11 @@ void gru_forward_rows(const GruGeo& g, const float* xp, const float* u, const fl
         w[U + j] = ar;
         rh[j] = gru_gate(ar, g.hard) * h[j];
       }
-      std::fill(gh, gh + U, 0.f);
-      for (int k = 0; k < U; ++k)
-        if (rh[k] != 0.f) axpy(rh[k], u + (long)k * G + 2 * U, gh, U);
+      vecmat(rh, U, u + 2 * U, G, U, gh, false);
+      for (int j = 0; j < U; ++j) gh[j] += x[2 * U + j];
+      tanh_inplace(gh, U);
       for (int j = 0; j < U; ++j) {
-        const float hh = std::tanh(x[2 * U + j] + gh[j]);
+        const float hh = gh[j];
         w[2 * U + j] = hh;
         const float z = gru_gate(w[j], g.hard);
         h[j] = z * h[j] + (1.f - z) * hh;
@@ -1702,7 +1776,7 @@ void gru_forward_rows(const GruGeo& g, const float* xp, const float* u, const fl
 }
 
 // dxp for rows b0..b1, and per step the previous state (hp) and r.h (rh) that the dU products need.
-void gru_backward_rows(const GruGeo& g, const float* u, const float* mask, const float* hs, const float* ws, const float* dhs, float* dxp,
+void gru_backward_rows(const GruGeo& g, const float* ut, const float* mask, const float* hs, const float* ws, const float* dhs, float* dxp,
                        float* hpAll, float* rhAll, int b0, int b1) {
   const int U = g.U, G = 3 * U, T = g.T;
   std::vector<float> buf((size_t)3 * U);
@@ -1733,7 +1807,7 @@ void gru_backward_rows(const GruGeo& g, const float* u, const float* mask, const
         const float z = gru_gate(w[j], g.hard);
         d[2 * U + j] = dh[j] * (1.f - z) * (1.f - hh * hh);
       }
-      for (int k = 0; k < U; ++k) drh[k] = dot(d + 2 * U, u + (long)k * G + 2 * U, U);
+      vecmat(d + 2 * U, U, ut + (long)2 * U * U, U, U, drh, false);  // da_h . U_h^T
       for (int j = 0; j < U; ++j) {
         const float az = w[j], ar = w[U + j];
         const float z = gru_gate(az, g.hard), r = gru_gate(ar, g.hard);
@@ -1743,7 +1817,7 @@ void gru_backward_rows(const GruGeo& g, const float* u, const float* mask, const
         rhOut[j] = r * hp[j];
         dh[j] = dh[j] * z + drh[j] * r;
       }
-      for (int k = 0; k < U; ++k) dh[k] += dot(d, u + (long)k * G, 2 * U);
+      vecmat(d, 2 * U, ut, U, U, dh, true);  // += [da_z | da_r] . [U_z | U_r]^T
     }
   }
 }
@@ -1806,7 +1880,12 @@ napi_value GruBackward(napi_env env, napi_callback_info info) {
   thread_local Buffer keep;
   float* hpAll = keep.get((size_t)2 * std::max(n, 1) * U);
   float* rhAll = hpAll + (size_t)std::max(n, 1) * U;
-  gru_rows_parallel(g.B, 4.0 * bt * g.U * G, [&](int b0, int b1) { gru_backward_rows(g, u, mask, hs, ws, dhs, dxp, hpAll, rhAll, b0, b1); });
+  // U^T [3U x U], so that the backward products are row vector x matrix like the forward ones.
+  thread_local Buffer transposed;
+  float* ut = transposed.get((size_t)3 * U * U);
+  for (int k = 0; k < U; ++k)
+    for (int j = 0; j < 3 * U; ++j) ut[(long)j * U + k] = u[(long)k * 3 * U + j];
+  gru_rows_parallel(g.B, 4.0 * bt * g.U * G, [&](int b0, int b1) { gru_backward_rows(g, ut, mask, hs, ws, dhs, dxp, hpAll, rhAll, b0, b1); });
   if (n == 0) {
     std::fill(du, du + (long)U * 3 * U, 0.f);
     return nullptr;
@@ -1951,23 +2030,6 @@ napi_value AttentionBackward(napi_env env, napi_callback_info info) {
 // (equations and the JavaScript reference there); exp on AVX2 by a Cephes-style polynomial (~1 ulp).
 
 #ifdef MTL_X86
-__attribute__((target("avx2,fma"))) inline __m256 exp256(__m256 x) {
-  const __m256 hi = _mm256_set1_ps(88.3762626647949f), lo = _mm256_set1_ps(-87.3365478515625f);
-  x = _mm256_max_ps(_mm256_min_ps(x, hi), lo);
-  __m256 fx = _mm256_fmadd_ps(x, _mm256_set1_ps(1.44269504088896341f), _mm256_set1_ps(0.5f));
-  fx = _mm256_floor_ps(fx);
-  x = _mm256_fnmadd_ps(fx, _mm256_set1_ps(0.693359375f), x);
-  x = _mm256_fnmadd_ps(fx, _mm256_set1_ps(-2.12194440e-4f), x);
-  __m256 y = _mm256_set1_ps(1.9875691500E-4f);
-  y = _mm256_fmadd_ps(y, x, _mm256_set1_ps(1.3981999507E-3f));
-  y = _mm256_fmadd_ps(y, x, _mm256_set1_ps(8.3334519073E-3f));
-  y = _mm256_fmadd_ps(y, x, _mm256_set1_ps(4.1665795894E-2f));
-  y = _mm256_fmadd_ps(y, x, _mm256_set1_ps(1.6666665459E-1f));
-  y = _mm256_fmadd_ps(y, x, _mm256_set1_ps(5.0000001201E-1f));
-  y = _mm256_fmadd_ps(y, _mm256_mul_ps(x, x), _mm256_add_ps(x, _mm256_set1_ps(1.f)));
-  const __m256i e = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvttps_epi32(fx), _mm256_set1_epi32(127)), 23);
-  return _mm256_mul_ps(y, _mm256_castsi256_ps(e));
-}
 // out[k] = exp(z[k] - shift) for k < n; returns the sum (in double).
 __attribute__((target("avx2,fma"))) double exp_shift_avx2(const float* z, float shift, float* out, int n) {
   const __m256 s = _mm256_set1_ps(shift);
