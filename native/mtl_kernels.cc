@@ -245,9 +245,94 @@ __attribute__((target("avx2,fma"))) void ikernel_avx2(int ntaps, int c0, int cn,
 }
 #endif
 
+#ifdef MTL_X86
+// AVX-512 twin-panel micro-kernels: two consecutive MR-row panels of packed A (12 rows) times one
+// NR = 16 column panel of B, one zmm accumulator per row (12 independent FMA chains). Packing, blocking
+// and the order of every sum are those of the AVX2 kernels (each C element accumulates its products
+// in k order in one lane, with FMA), and the stores below repeat theirs per 6-row half (a full 6 x 16
+// half as the AVX2 kernel's full tile, a partial one through store_tile), so the results are the same
+// bit for bit; only more of them per instruction. Chosen at run time when the CPU has AVX-512F
+// (MTL_NATIVE_NO_AVX512=1: the AVX2 kernels only).
+using TwinKernel = void (*)(int kc, const float* a0, const float* a1, const float* b, float* c, long ldc, float alpha, float beta, int mr, int nr);
+using TwinIndirectKernel = void (*)(int ntaps, int c0, int cn, const float* const* ptrs0, const float* const* ptrs1, const float* b, float* c, long ldc,
+                                    float beta, int mr, int nr);
+
+// Stores 12 accumulator rows as the AVX2 kernel stores two 6 x 16 tiles: C = alpha acc + beta C.
+__attribute__((target("avx512f"))) inline void store_twin(const __m512* acc, float* c, long ldc, float alpha, float beta, int mr, int nr, bool indirect) {
+  for (int h = 0; h < 2; ++h) {
+    const int mh = std::min(MR, mr - h * MR);
+    if (mh <= 0) break;
+    float* ch = c + (long)h * MR * ldc;
+    const __m512* ah = acc + h * MR;
+    if (mh == MR && nr == NR) {
+      if (indirect) {
+        for (int r = 0; r < MR; ++r) {
+          float* cr = ch + r * ldc;
+          _mm512_storeu_ps(cr, beta == 0.f ? ah[r] : _mm512_add_ps(ah[r], _mm512_loadu_ps(cr)));
+        }
+      } else {
+        const __m512 va = _mm512_set1_ps(alpha);
+        const __m512 vb = _mm512_set1_ps(beta);
+        for (int r = 0; r < MR; ++r) {
+          float* cr = ch + r * ldc;
+          _mm512_storeu_ps(cr, beta == 0.f ? _mm512_mul_ps(va, ah[r]) : _mm512_fmadd_ps(vb, _mm512_loadu_ps(cr), _mm512_mul_ps(va, ah[r])));
+        }
+      }
+    } else {
+      alignas(64) float t[MR * NR];
+      for (int r = 0; r < MR; ++r) _mm512_store_ps(t + r * NR, ah[r]);
+      store_tile(t, ch, ldc, indirect ? 1.f : alpha, beta, mh, nr);
+    }
+  }
+}
+
+__attribute__((target("avx512f"))) void kernel_twin_avx512(int kc, const float* __restrict a0, const float* __restrict a1, const float* __restrict b, float* c,
+                                                          long ldc, float alpha, float beta, int mr, int nr) {
+  __m512 acc[2 * MR];
+  for (int r = 0; r < 2 * MR; ++r) acc[r] = _mm512_setzero_ps();
+#pragma GCC unroll 2
+  for (int k = 0; k < kc; ++k) {
+    const __m512 bv = _mm512_loadu_ps(b);
+#pragma GCC unroll 6
+    for (int r = 0; r < MR; ++r) acc[r] = _mm512_fmadd_ps(_mm512_set1_ps(a0[r]), bv, acc[r]);
+#pragma GCC unroll 6
+    for (int r = 0; r < MR; ++r) acc[MR + r] = _mm512_fmadd_ps(_mm512_set1_ps(a1[r]), bv, acc[MR + r]);
+    a0 += MR;
+    a1 += MR;
+    b += NR;
+  }
+  store_twin(acc, c, ldc, alpha, beta, mr, nr, false);
+}
+
+__attribute__((target("avx512f"))) void ikernel_twin_avx512(int ntaps, int c0, int cn, const float* const* ptrs0, const float* const* ptrs1,
+                                                           const float* __restrict b, float* c, long ldc, float beta, int mr, int nr) {
+  __m512 acc[2 * MR];
+  for (int r = 0; r < 2 * MR; ++r) acc[r] = _mm512_setzero_ps();
+  for (int tap = 0; tap < ntaps; ++tap) {
+    const float* a[2 * MR];
+    for (int r = 0; r < MR; ++r) {
+      a[r] = ptrs0[tap * MR + r] + c0;
+      a[MR + r] = ptrs1[tap * MR + r] + c0;
+    }
+#pragma GCC unroll 2
+    for (int q = 0; q < cn; ++q) {
+      const __m512 bv = _mm512_loadu_ps(b);
+#pragma GCC unroll 12
+      for (int r = 0; r < 2 * MR; ++r) acc[r] = _mm512_fmadd_ps(_mm512_set1_ps(a[r][q]), bv, acc[r]);
+      b += NR;
+    }
+  }
+  store_twin(acc, c, ldc, 1.f, beta, mr, nr, true);
+}
+#endif
+
 bool g_avx2 = false;
 MicroKernel g_kernel = kernel_scalar;
 IndirectKernel g_ikernel = ikernel_scalar;
+#ifdef MTL_X86
+TwinKernel g_twin = nullptr;               // AVX-512: 12-row kernels (nullptr: 6-row kernels only)
+TwinIndirectKernel g_itwin = nullptr;
+#endif
 
 void select_kernel() {
 #ifdef MTL_X86
@@ -256,6 +341,9 @@ void select_kernel() {
   if (std::getenv("MTL_NATIVE_NO_AVX2") != nullptr) g_avx2 = false;  // for testing the scalar path
   g_kernel = g_avx2 ? kernel_avx2 : kernel_scalar;
   g_ikernel = g_avx2 ? ikernel_avx2 : ikernel_scalar;
+  const bool avx512 = g_avx2 && __builtin_cpu_supports("avx512f") && std::getenv("MTL_NATIVE_NO_AVX512") == nullptr;
+  g_twin = avx512 ? kernel_twin_avx512 : nullptr;
+  g_itwin = avx512 ? ikernel_twin_avx512 : nullptr;
 #endif
 }
 
@@ -869,8 +957,17 @@ void compute_tile(const APacker& A, const float* pb, int ncPanels, int nc, int i
     for (int jp = jp0; jp < jp1; ++jp) {
       const float* bp = pbk + (long)jp * kc * NR;
       const int nr = std::min(NR, nc - jp * NR);
-      for (int ir = 0; ir < mc; ir += MR) {
-        kern(kc, pa + (long)(ir / MR) * kc * MR, bp, C + (long)(i0 + ir) * ldc + jp * NR, ldc, alpha, b, std::min(MR, mc - ir), nr);
+      for (int ir = 0; ir < mc;) {
+        const float* ap = pa + (long)(ir / MR) * kc * MR;
+#ifdef MTL_X86
+        if (g_twin != nullptr && mc - ir > MR) {
+          g_twin(kc, ap, ap + (long)kc * MR, bp, C + (long)(i0 + ir) * ldc + jp * NR, ldc, alpha, b, std::min(2 * MR, mc - ir), nr);
+          ir += 2 * MR;
+          continue;
+        }
+#endif
+        kern(kc, ap, bp, C + (long)(i0 + ir) * ldc + jp * NR, ldc, alpha, b, std::min(MR, mc - ir), nr);
+        ir += MR;
       }
     }
   }
@@ -897,8 +994,17 @@ void gemm_stream(const APacker& A, const BPacker& B, int M, int N, int pcBegin, 
         for (int jr = 0; jr < nc; jr += NR) {
           const float* bp = pb + (long)(jr / NR) * kc * NR;
           const int nr = std::min(NR, nc - jr);
-          for (int ir = 0; ir < mc; ir += MR) {
-            kern(kc, pa + (long)(ir / MR) * kc * MR, bp, C + (long)(ic + ir) * ldc + jc + jr, ldc, alpha, bb, std::min(MR, mc - ir), nr);
+          for (int ir = 0; ir < mc;) {
+            const float* ap = pa + (long)(ir / MR) * kc * MR;
+#ifdef MTL_X86
+            if (g_twin != nullptr && mc - ir > MR) {
+              g_twin(kc, ap, ap + (long)kc * MR, bp, C + (long)(ic + ir) * ldc + jc + jr, ldc, alpha, bb, std::min(2 * MR, mc - ir), nr);
+              ir += 2 * MR;
+              continue;
+            }
+#endif
+            kern(kc, ap, bp, C + (long)(ic + ir) * ldc + jc + jr, ldc, alpha, bb, std::min(MR, mc - ir), nr);
+            ir += MR;
           }
         }
       }
@@ -961,7 +1067,7 @@ void gemm(const APacker& A, const BPacker& B, int M, int N, int K, float* C, lon
     // for a long K (filter gradients), K is split into parts summed at the end.
     int mcEff = MC;
     if (nt > 1 && (M + MC - 1) / MC < 4 * nt) mcEff = std::max(MR, (((M + 4 * nt - 1) / (4 * nt)) + MR - 1) / MR * MR);
-    const int rowBlocks = (M + mcEff - 1) / mcEff;
+    int rowBlocks = (M + mcEff - 1) / mcEff;
     int colChunks = 1;
     if (nt > 1 && rowBlocks < 2 * nt && ncPanels >= 8) colChunks = std::min(ncPanels / 4, (2 * nt + rowBlocks - 1) / rowBlocks);
     const bool splitK = nt > 1 && rowBlocks * colChunks < 2 * nt && kBlocks >= 2 * nt;
@@ -986,6 +1092,14 @@ void gemm(const APacker& A, const BPacker& B, int M, int N, int K, float* C, lon
       apply_epilogue(e, C, ldc, 0, M, jc, jc + nc);
       continue;
     }
+#ifdef MTL_X86
+    // The 12-row kernels want row blocks of whole panel pairs (a lone 6-row panel takes the slower
+    // kernel). Decided after the split-K choice, which must not depend on the kernel: the sums would.
+    if (g_twin != nullptr && mcEff % (2 * MR) != 0) {
+      mcEff = std::min(MC, (mcEff + 2 * MR - 1) / (2 * MR) * (2 * MR));
+      rowBlocks = (M + mcEff - 1) / mcEff;
+    }
+#endif
     parallel_for(rowBlocks * colChunks, nt, [&](int it) {
       const int rb = it / colChunks, cc = it % colChunks;
       const int jp0 = (int)((long)ncPanels * cc / colChunks), jp1 = (int)((long)ncPanels * (cc + 1) / colChunks);
@@ -1120,6 +1234,9 @@ void igemm(const IndirectA& A, const BPacker& B, int M, int N, float* C, long ld
   });
   int mcEff = MC;
   if (nt > 1 && (M + MC - 1) / MC < 4 * nt) mcEff = std::max(MR, (((M + 4 * nt - 1) / (4 * nt)) + MR - 1) / MR * MR);
+#ifdef MTL_X86
+  if (g_itwin != nullptr) mcEff = std::min(MC, (mcEff + 2 * MR - 1) / (2 * MR) * (2 * MR));  // whole panel pairs (12-row kernel)
+#endif
   const int rowBlocks = (M + mcEff - 1) / mcEff;
   const IndirectKernel kern = g_ikernel;
   parallel_for(rowBlocks, nt, [&](int rb) {
@@ -1144,9 +1261,18 @@ void igemm(const IndirectA& A, const BPacker& B, int M, int N, float* C, long ld
       for (int jp = 0; jp < ncPanels; ++jp) {
         const float* bp = pbk + (long)jp * bl.kc * NR;
         const int nr = std::min(NR, N - jp * NR);
-        for (int p = 0; p < panels; ++p) {
+        for (int p = 0; p < panels;) {
+#ifdef MTL_X86
+          if (g_itwin != nullptr && p + 1 < panels) {
+            g_itwin(bl.t1 - bl.t0, bl.c0, bl.cn, ptrs + ((long)p * taps + bl.t0) * MR, ptrs + ((long)(p + 1) * taps + bl.t0) * MR, bp,
+                    C + (long)(i0 + p * MR) * ldc + jp * NR, ldc, beta, std::min(2 * MR, mc - p * MR), nr);
+            p += 2;
+            continue;
+          }
+#endif
           kern(bl.t1 - bl.t0, bl.c0, bl.cn, ptrs + ((long)p * taps + bl.t0) * MR, bp, C + (long)(i0 + p * MR) * ldc + jp * NR, ldc, beta,
                std::min(MR, mc - p * MR), nr);
+          ++p;
         }
       }
     }
@@ -1574,10 +1700,11 @@ napi_value AdamUpdate(napi_env env, napi_callback_info info) {
 #endif
     adam_range(p, g, m, v, i0, i1, c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]);
   };
-  // Memory-bound: a second thread only pays for large parameters.
-  const long chunk = 1L << 16;
+  // Bound by the divider (three divisions and a square root per element, ~2.5 cycles each), not by
+  // memory: a second thread pays from a few tens of thousands of elements (a 256 x 256 kernel) up.
+  const long chunk = 1L << 14;
   const int items = (int)((len + chunk - 1) / chunk);
-  parallel_for(items, len >= (1L << 18) ? g_threads : 1, [&](int i) { run(i * chunk, std::min(len, (i + 1) * chunk)); });
+  parallel_for(items, len >= (1L << 15) ? g_threads : 1, [&](int i) { run(i * chunk, std::min(len, (i + 1) * chunk)); });
   return nullptr;
 }
 
@@ -1618,6 +1745,12 @@ napi_value Info(napi_env env, napi_callback_info) {
   napi_create_object(env, &o);
   napi_get_boolean(env, g_avx2, &v);
   napi_set_named_property(env, o, "avx2", v);
+#ifdef MTL_X86
+  napi_get_boolean(env, g_twin != nullptr, &v);
+#else
+  napi_get_boolean(env, false, &v);
+#endif
+  napi_set_named_property(env, o, "avx512", v);
   const int nums[] = {g_threads, MR, NR, MC, KC, NC};
   const char* names[] = {"threads", "mr", "nr", "mc", "kc", "nc"};
   for (int i = 0; i < 6; ++i) {
@@ -2126,6 +2259,82 @@ napi_value SoftmaxCrossEntropyGrad(napi_env env, napi_callback_info info) {
 }
 // ---- end softmax cross-entropy
 
+// ---- layer norm over the last axis, as src/engine/kernels/layer-norm.ts (equations and the JavaScript
+// reference there); row statistics in double.
+
+// layerNorm(heap, xOff, gammaOff, betaOff, yOff, meanOff, rstdOff, rows, D, eps)
+napi_value LayerNorm(napi_env env, napi_callback_info info) {
+  Args a;
+  Heap h;
+  if (!get_args(env, info, &a, 10) || !get_heap(env, a.v[0], &h)) return nullptr;
+  const long rows = (long)a.num[7];
+  const int D = (int)a.num[8];
+  const double eps = a.num[9];
+  if (rows < 0 || D < 1) return throw_error(env, "bad layer norm geometry"), nullptr;
+  float *x, *gamma, *beta, *y, *mean, *rstd;
+  if (!get_floats(env, h, a.num[1], (double)rows * D, &x) || !get_floats(env, h, a.num[2], D, &gamma) || !get_floats(env, h, a.num[3], D, &beta) ||
+      !get_floats(env, h, a.num[4], (double)rows * D, &y) || !get_floats(env, h, a.num[5], rows, &mean) || !get_floats(env, h, a.num[6], rows, &rstd))
+    return nullptr;
+  for (long n = 0; n < rows; ++n) {
+    const float* xr = x + n * D;
+    float* yr = y + n * D;
+    double s = 0;
+    for (int j = 0; j < D; ++j) s += xr[j];
+    const float mu = (float)(s / D);
+    double v = 0;
+    for (int j = 0; j < D; ++j) {
+      const double d = (double)xr[j] - mu;
+      v += d * d;
+    }
+    const float r = (float)(1.0 / std::sqrt((double)(float)(v / D) + eps));
+    mean[n] = mu;
+    rstd[n] = r;
+    for (int j = 0; j < D; ++j) yr[j] = (xr[j] - mu) * r * gamma[j] + beta[j];
+  }
+  return nullptr;
+}
+
+// layerNormGrad(heap, dyOff, xOff, gammaOff, meanOff, rstdOff, dxOff, dgammaOff, dbetaOff, rows, D)
+napi_value LayerNormGrad(napi_env env, napi_callback_info info) {
+  Args a;
+  Heap h;
+  if (!get_args(env, info, &a, 11) || !get_heap(env, a.v[0], &h)) return nullptr;
+  const long rows = (long)a.num[9];
+  const int D = (int)a.num[10];
+  if (rows < 0 || D < 1) return throw_error(env, "bad layer norm geometry"), nullptr;
+  float *dy, *x, *gamma, *mean, *rstd, *dx, *dgamma, *dbeta;
+  if (!get_floats(env, h, a.num[1], (double)rows * D, &dy) || !get_floats(env, h, a.num[2], (double)rows * D, &x) ||
+      !get_floats(env, h, a.num[3], D, &gamma) || !get_floats(env, h, a.num[4], rows, &mean) || !get_floats(env, h, a.num[5], rows, &rstd) ||
+      !get_floats(env, h, a.num[6], (double)rows * D, &dx) || !get_floats(env, h, a.num[7], D, &dgamma) || !get_floats(env, h, a.num[8], D, &dbeta))
+    return nullptr;
+  std::vector<double> dg(D, 0.0), db(D, 0.0);
+  std::vector<float> xh(D);
+  for (long n = 0; n < rows; ++n) {
+    const float* xr = x + n * D;
+    const float* g = dy + n * D;
+    const float mu = mean[n], r = rstd[n];
+    double sg = 0, sgx = 0;
+    for (int j = 0; j < D; ++j) {
+      xh[j] = (xr[j] - mu) * r;
+      const float gj = g[j] * gamma[j];
+      sg += gj;
+      sgx += (double)gj * xh[j];
+      dg[j] += (double)g[j] * xh[j];
+      db[j] += g[j];
+    }
+    const float mg = (float)(sg / D), mgx = (float)(sgx / D);
+    float* d = dx + n * D;
+    for (int j = 0; j < D; ++j) d[j] = r * (g[j] * gamma[j] - mg - xh[j] * mgx);
+  }
+  for (int j = 0; j < D; ++j) {
+    dgamma[j] = (float)dg[j];
+    dbeta[j] = (float)db[j];
+  }
+  return nullptr;
+}
+// ---- end layer norm
+
+
 
 
 std::once_flag g_init_once;
@@ -2156,6 +2365,8 @@ NAPI_MODULE_INIT() {
              {"attentionBackward", AttentionBackward},
              {"softmaxCrossEntropy", SoftmaxCrossEntropy},
              {"softmaxCrossEntropyGrad", SoftmaxCrossEntropyGrad},
+             {"layerNorm", LayerNorm},
+             {"layerNormGrad", LayerNormGrad},
              {"setThreads", SetThreads},
              {"setMinFlopsPerThread", SetMinFlopsPerThread},
              {"setIndirectConv", SetIndirectConv},

@@ -8,7 +8,8 @@
  *   layerNorm(x [..., D], gamma [D], beta [D], epsilon) → y [..., D]
  *
  * Kernels `MtlLayerNorm` (outputs y and, for the gradient, μ and r per row) and `MtlLayerNormGrad`, in
- * JavaScript for cpu and wasm (on the wasm heap in place); other backends, and a gradient of a gradient,
+ * JavaScript for cpu and wasm (on the wasm heap in place; native on wasm: src/engine/native/layer-norm.ts);
+ * other backends, and a gradient of a gradient,
  * compose tf ops (src/engine/kernels/fused-usable.ts).
  */
 import { tf } from '../tf.js';
@@ -92,6 +93,9 @@ const backwardKernel: tf.KernelFunc = ({ inputs, backend }) => {
   layerNormGradArrays(g!, xa!, ga!, m!, r!, rows, D, dx!, dgamma!, dbeta!);
   return io.finish();
 };
+
+/** The JavaScript kernels (src/engine/native/layer-norm.ts wraps them as its fallback). */
+export const layerNormKernels = { forward: forwardKernel, backward: backwardKernel };
 
 let registered = false;
 

@@ -22,6 +22,7 @@ import { countNativeCall as count, nativeKernelsEnabled, setNativeAddon } from '
 import { registerNativeGruKernels } from './gru.js';
 import { registerNativeAttentionKernels } from './attention.js';
 import { registerNativeSoftmaxCrossEntropyKernels } from './softmax-cross-entropy.js';
+import { registerNativeLayerNormKernels } from './layer-norm.js';
 
 const NATIVE = Symbol.for('mtljs.nativeKernel');
 type MarkedKernel = tf.KernelFunc & { [NATIVE]?: string };
@@ -326,5 +327,6 @@ export function registerNativeKernels(options: { log?: (msg: string) => void } =
   registerNativeGruKernels(addon);
   registerNativeAttentionKernels(addon);
   registerNativeSoftmaxCrossEntropyKernels(addon);
+  registerNativeLayerNormKernels(addon);
   return true;
 }
