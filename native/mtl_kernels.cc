@@ -2039,40 +2039,56 @@ struct AttGeo {
   int B, L, D, H;
 };
 
+double exp_shift(const float* z, float shift, float* out, int n);  // the softmax cross-entropy block, below
+
+// Per (sequence, head): K_h and V_h transposed into dh x L blocks so that every product is a row vector
+// times a small matrix with the output in registers (vecmat), the softmax's exp vectorised (exp_shift).
 void attention_forward_seq(const AttGeo& g, const float* q, const float* k, const float* v, const float* mask, float* o, float* p, int b) {
   const int L = g.L, D = g.D, H = g.H, dh = D / H;
   const float scale = 1.f / std::sqrt((float)dh);
   const float* m = mask + (long)b * L;
-  bool anyKey = false;
-  for (int j = 0; j < L; ++j) anyKey = anyKey || m[j] != 0.f;
-  std::vector<double> s(L);
+  std::vector<int> keys;
+  for (int j = 0; j < L; ++j)
+    if (m[j] != 0.f) keys.push_back(j);
+  const bool anyKey = !keys.empty();
+  const int nk = anyKey ? (int)keys.size() : L;
+  if (!anyKey)
+    for (int j = 0; j < L; ++j) keys.push_back(j);
+  // kt: dh x nk (the keys that count), vk: nk x dh, both packed per head.
+  std::vector<float> kt((size_t)dh * nk), vk((size_t)nk * dh), s(nk), e(nk);
+  const long base = (long)b * L * D;
   for (int h = 0; h < H; ++h) {
     const int c = h * dh;
+    for (int jj = 0; jj < nk; ++jj) {
+      const float* kr = k + base + (long)keys[jj] * D + c;
+      const float* vr = v + base + (long)keys[jj] * D + c;
+      for (int t = 0; t < dh; ++t) kt[(size_t)t * nk + jj] = kr[t];
+      std::memcpy(vk.data() + (size_t)jj * dh, vr, sizeof(float) * dh);
+    }
     for (int i = 0; i < L; ++i) {
-      const float* qi = q + ((long)b * L + i) * D + c;
-      double mx = -INFINITY;
-      for (int j = 0; j < L; ++j) {
-        if (anyKey && m[j] == 0.f) {
-          s[j] = -INFINITY;
-          continue;
-        }
-        const float sj = dot(qi, k + ((long)b * L + j) * D + c, dh) * scale;
-        s[j] = sj;
-        if (s[j] > mx) mx = s[j];
-      }
-      double sum = 0;
-      for (int j = 0; j < L; ++j) {
-        s[j] = anyKey ? std::exp(s[j] - mx) : 1.0;
-        sum += s[j];
-      }
       float* prow = p + (((long)b * H + h) * L + i) * L;
-      float* oi = o + ((long)b * L + i) * D + c;
-      std::fill(oi, oi + dh, 0.f);
-      for (int j = 0; j < L; ++j) {
-        const float pj = (float)(s[j] / sum);
-        prow[j] = pj;
-        if (pj != 0.f) axpy(pj, v + ((long)b * L + j) * D + c, oi, dh);
+      float* oi = o + base + (long)i * D + c;
+      std::fill(prow, prow + L, 0.f);
+      if (!anyKey) {
+        // All keys are padding: softmax(s - 1e9) in float32 is uniform over all L keys.
+        const float u = 1.f / L;
+        std::fill(prow, prow + L, u);
+        for (int jj = 0; jj < nk; ++jj) e[jj] = u;
+      } else {
+        vecmat(q + base + (long)i * D + c, dh, kt.data(), nk, nk, s.data(), false);
+        float mx = -INFINITY;
+        for (int jj = 0; jj < nk; ++jj) {
+          s[jj] *= scale;
+          mx = std::max(mx, s[jj]);
+        }
+        const double sum = exp_shift(s.data(), mx, e.data(), nk);
+        const float inv = (float)(1.0 / sum);
+        for (int jj = 0; jj < nk; ++jj) {
+          e[jj] *= inv;
+          prow[keys[jj]] = e[jj];
+        }
       }
+      vecmat(e.data(), nk, vk.data(), dh, dh, oi, false);
     }
   }
 }
@@ -2085,34 +2101,36 @@ void attention_backward_seq(const AttGeo& g, const float* dout, const float* q, 
   std::fill(dq + base, dq + base + (long)L * D, 0.f);
   std::fill(dk + base, dk + base + (long)L * D, 0.f);
   std::fill(dv + base, dv + base + (long)L * D, 0.f);
-  std::vector<float> ds(L);
+  // vt: dh x L; ds, pt, dst: L x L; qh, kh, doh: L x dh (packed per head).
+  std::vector<float> vt((size_t)dh * L), ds((size_t)L * L), pt((size_t)L * L), dst((size_t)L * L), dp(L), qh((size_t)L * dh), kh((size_t)L * dh),
+      doh((size_t)L * dh), tmp(dh);
   for (int h = 0; h < H; ++h) {
     const int c = h * dh;
+    for (int j = 0; j < L; ++j) {
+      const float* vr = v + base + (long)j * D + c;
+      for (int t = 0; t < dh; ++t) vt[(size_t)t * L + j] = vr[t];
+      std::memcpy(qh.data() + (size_t)j * dh, q + base + (long)j * D + c, sizeof(float) * dh);
+      std::memcpy(kh.data() + (size_t)j * dh, k + base + (long)j * D + c, sizeof(float) * dh);
+      std::memcpy(doh.data() + (size_t)j * dh, dout + base + (long)j * D + c, sizeof(float) * dh);
+    }
+    const float* ph = p + ((long)b * H + h) * L * L;
     for (int i = 0; i < L; ++i) {
-      const float* prow = p + (((long)b * H + h) * L + i) * L;
-      const float* doi = dout + base + (long)i * D + c;
+      const float* prow = ph + (long)i * L;
+      vecmat(doh.data() + (size_t)i * dh, dh, vt.data(), L, L, dp.data(), false);  // dP row = dO_i V_h^T
       double dotp = 0;
+      for (int j = 0; j < L; ++j) dotp += (double)dp[j] * prow[j];
+      float* dsr = ds.data() + (size_t)i * L;
+      for (int j = 0; j < L; ++j) dsr[j] = prow[j] == 0.f ? 0.f : (float)(prow[j] * (dp[j] - dotp)) * scale;
+      vecmat(dsr, L, kh.data(), dh, dh, dq + base + (long)i * D + c, false);  // dQ_i = dS_i K_h
+    }
+    for (int i = 0; i < L; ++i)
       for (int j = 0; j < L; ++j) {
-        const float pj = prow[j];
-        if (pj == 0.f) {
-          ds[j] = 0.f;
-          continue;
-        }
-        const long vj = base + (long)j * D + c;
-        ds[j] = dot(doi, v + vj, dh);
-        axpy(pj, doi, dv + vj, dh);
-        dotp += (double)ds[j] * pj;
+        pt[(size_t)j * L + i] = ph[(long)i * L + j];
+        dst[(size_t)j * L + i] = ds[(size_t)i * L + j];
       }
-      float* dqi = dq + base + (long)i * D + c;
-      const float* qi = q + base + (long)i * D + c;
-      for (int j = 0; j < L; ++j) {
-        const float pj = prow[j];
-        if (pj == 0.f) continue;
-        const float gj = (float)(pj * (ds[j] - dotp)) * scale;
-        const long kj = base + (long)j * D + c;
-        axpy(gj, k + kj, dqi, dh);
-        axpy(gj, qi, dk + kj, dh);
-      }
+    for (int j = 0; j < L; ++j) {
+      vecmat(dst.data() + (size_t)j * L, L, qh.data(), dh, dh, dk + base + (long)j * D + c, false);  // dK_j = dS^T_j Q_h
+      vecmat(pt.data() + (size_t)j * L, L, doh.data(), dh, dh, dv + base + (long)j * D + c, false);  // dV_j = P^T_j dO_h
     }
   }
 }
