@@ -4,7 +4,7 @@
  * read with readSync and outputs written once filled. Allocate every output first, then take the
  * views (`arrays()`): an allocation may grow the wasm heap and so replace the buffer under old views.
  */
-import { tf } from '../tf.js';
+import type { tf } from '../tf.js';
 import { wasmBackend } from '../tfjs-internals.js';
 
 const onWasmHeap = (backend: unknown): boolean => typeof (backend as { typedArrayFromHeap?: unknown }).typedArrayFromHeap === 'function';
