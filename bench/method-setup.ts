@@ -1,7 +1,8 @@
 /**
  * The gradient-method benchmarks' setup, shared by `bench:methods` (step rates) and `bench:profile`
- * (where one step's time goes): the bench's HPS MLP (784-256-256, batch 128, Adam 1e-3) on MNIST with
- * T tasks — even ones classify the digit, odd ones regress its box, each with its own head.
+ * (where one step's time goes): the bench's HPS MLP (784-256-256, batch 128, Adam 1e-3) — or its CNN
+ * (bench/spec.ts, batch 64) — on MNIST with T tasks — even ones classify the digit, odd ones regress its
+ * box, each with its own head.
  */
 import { loadMnist } from '../src/data/loaders/mnist.js';
 import { shuffleIndices } from '../src/data/split.js';
@@ -10,6 +11,7 @@ import { buildModel } from '../src/models/registry.js';
 import { createTask } from '../src/tasks/registry.js';
 import { disposeBatch, makeBatch, prepare } from '../src/train/batches.js';
 import { Trainer, type TrainerOptions } from '../src/train/node/trainer.js';
+import { BENCH_SPECS, type BenchModel } from './spec.js';
 
 export type AggregatorOption = TrainerOptions['aggregator'];
 
@@ -20,8 +22,9 @@ export function aggregatorFor(label: string): AggregatorOption {
   return { method: method!, mode: mode === 'rep' ? 'rep' : 'param' };
 }
 
-export async function benchImages(): Promise<Dataset> {
-  return (await loadMnist({ flatten: true, limit: 4096 })).train;
+/** MNIST as the model takes it: flat rows for the MLP, 28×28×1 images for the CNN. */
+export async function benchImages(model: BenchModel = 'mlp'): Promise<Dataset> {
+  return (await loadMnist({ flatten: model === 'mlp', limit: 4096 })).train;
 }
 
 function tasksFor(data: Dataset, T: number) {
@@ -38,15 +41,17 @@ function tasksFor(data: Dataset, T: number) {
 }
 
 /** A trainer for T tasks and a `step()` that trains on the next batch and waits for its losses. */
-export function methodRun(data: Dataset, T: number, aggregator: AggregatorOption) {
+export function methodRun(data: Dataset, T: number, aggregator: AggregatorOption, benchModel: BenchModel = 'mlp') {
+  const spec = BENCH_SPECS[benchModel];
+  const B = spec.batchSize;
   const { dataset, tasks } = tasksFor(data, T);
   const prepared = prepare(dataset, tasks.map((t) => t.name));
   const order = shuffleIndices(data.n, 0);
   const batches: number[][] = [];
-  for (let s = 0; s + 128 <= order.length; s += 128) batches.push(order.slice(s, s + 128));
-  const model = buildModel('hps', { inputShape: data.inputShape, tasks, seed: 0 }, { encoder: { type: 'mlp', hidden: [256, 256] } });
+  for (let s = 0; s + B <= order.length; s += B) batches.push(order.slice(s, s + B));
+  const model = buildModel('hps', { inputShape: data.inputShape, tasks, seed: 0 }, { encoder: spec.encoder });
   const trainer = new Trainer(model, tasks, {
-    epochs: 1, batchSize: 128, optimizer: { name: 'adam', lr: 1e-3 }, seed: 0, progress: 'silent', aggregator, gradientStats: false,
+    epochs: 1, batchSize: B, optimizer: { name: 'adam', lr: 1e-3 }, seed: 0, progress: 'silent', aggregator, gradientStats: false,
   });
   let n = 0;
   return {

@@ -1,9 +1,11 @@
 /**
  * Micro-bench of the native kernels (src/engine/native/) against the pure-wasm path, in one process:
  *
- *   npx tsx bench/native-bench.ts [--part matmul,small,conv,models] [--seconds 6] [--models mlp,cnn] [--rounds 2]
+ *   npx tsx bench/native-bench.ts [--part matmul,mlp,small,conv,models] [--seconds 6] [--models mlp,cnn] [--rounds 2]
  *
  * matmul: GFLOP/s of 1024² products (plain, transposeA, transposeB) through tf.matMul, native on/off.
+ * mlp:    GFLOP/s of the bench MLP's products (forward, and the dW / dx products of its backward pass,
+ *         as the fused dense op asks for them) through tf.matMul, native with 1 thread and with all.
  * small:  µs per call for small products (to choose nativeKernelOptions.minMacs).
  * conv:   ms per call of the CNN bench's conv layer kernels, native on/off.
  * models: the bench models' training steps/s (bench/mtljs.ts measureMtljs), native on/off, alternated
@@ -75,6 +77,33 @@ if (parts.has('matmul')) {
     console.log(`transposeA=${ta} transposeB=${tb}: native ${gf(r.native)} GFLOP/s (${r.native.toFixed(1)} ms), wasm ${gf(r.wasm)} GFLOP/s (${r.wasm.toFixed(1)} ms)`);
   }
   tf.dispose([a, b]);
+}
+
+if (parts.has('mlp')) {
+  console.log(`\n## the bench MLP's products, GFLOP/s through tf.matMul, native 1 thread / all threads / pure wasm (load ${load()})`);
+  const threads = nativeAddon()!.info().threads;
+  // [m, k, n, transposeA, transposeB, what]: C[m, n] = op(A) op(B).
+  const shapes: Array<[number, number, number, boolean, boolean, string]> = [
+    [128, 784, 256, false, false, 'layer 1 forward  x[128,784]·W[784,256]'],
+    [128, 256, 256, false, false, 'layer 2 forward  h[128,256]·W[256,256]'],
+    [784, 128, 256, true, false, 'layer 1 dW       xᵀ[784,128]·g[128,256]'],
+    [256, 128, 256, true, false, 'layer 2 dW       hᵀ[256,128]·g[128,256]'],
+    [128, 256, 256, false, true, 'layer 2 dx       g[128,256]·Wᵀ[256,256]'],
+    [128, 256, 10, false, false, 'head forward     h[128,256]·W[256,10]'],
+    [128, 10, 256, false, true, 'head dx          g[128,10]·Wᵀ[10,256]'],
+  ];
+  for (const [m, k, n, ta, tb, what] of shapes) {
+    const a = tf.randomNormal(ta ? [k, m] : [m, k], 0, 1, 'float32', 1);
+    const b = tf.randomNormal(tb ? [n, k] : [k, n], 0, 1, 'float32', 2);
+    const f = () => tf.matMul(a, b, ta, tb).dispose();
+    nativeAddon()!.setThreads(1);
+    const one = timeIt(f);
+    nativeAddon()!.setThreads(threads);
+    const r = onOff('', f);
+    const gf = (ms: number) => ((2 * m * n * k) / ms / 1e6).toFixed(1);
+    console.log(`${what}: ${gf(one)} / ${gf(r.native)} / ${gf(r.wasm)} GFLOP/s (${(one * 1e3).toFixed(0)} / ${(r.native * 1e3).toFixed(0)} / ${(r.wasm * 1e3).toFixed(0)} µs)`);
+    tf.dispose([a, b]);
+  }
 }
 
 if (parts.has('small')) {

@@ -14,6 +14,8 @@
  *  - the engine's variable and backend registries (`registeredVariables`, `registry`) and
  *    `makeTensorFromTensorInfo`: the fused Adam (as tfjs's Adam does), wasm-threads.ts / backend.ts (is
  *    wasm started, without starting it), the JS-composed kernels (src/engine/kernels/kernel-util.ts);
+ *  - `Engine.runKernelFunc` with a forward and a backward function (what tf.customGrad runs on): the
+ *    fused layer ops and losses with lazy per-input gradients (src/engine/fused.ts);
  *  - AdamOptimizer's private state (`accBeta1`/`accBeta2`, the moment accumulators, β, ε, lr):
  *    src/engine/native/adam.ts (the fused update) and src/train/optimizer.ts (exact β powers in checkpoints);
  *  - tfjs-layers Dropout's private `seed`: src/train/dropout-seeds.ts (a fresh, reproducible mask per step);
@@ -149,6 +151,36 @@ export function tensorFromTensorInfo(info: tf.TensorInfo): tf.Tensor {
     throw new TfjsInternalsError('Engine.makeTensorFromTensorInfo', 'a method on tf.engine()');
   }
   return tf.engine().makeTensorFromTensorInfo(info);
+}
+
+/**
+ * Gradient functions of a composite op, per input, called only for the inputs a gradient is asked for
+ * (an input that needs none, e.g. a batch of data, costs nothing).
+ */
+export type CompositeGradients = Record<string, () => tf.Tensor>;
+
+/**
+ * Runs `forward` as one node of the engine's gradient tape, as tf.customGrad does, but with lazy
+ * per-input gradients: tf.customGrad computes the gradients of every input before the engine asks
+ * for any, so the input gradient of a first layer (an unused product as large as the layer's) would
+ * always be paid. `forward` runs unrecorded (its kernels are not on the tape); `save` keeps tensors for
+ * the backward pass (kept only while a tape records, and freed with the tape); `backward(dy, saved)`
+ * gives a function per input. Uses Engine.runKernelFunc's custom-gradient form, which tf.customGrad
+ * is built on.
+ */
+export function runCompositeOp(
+  inputs: Record<string, tf.Tensor>,
+  forward: (save: (tensors: tf.Tensor[]) => void) => tf.Tensor,
+  backward: (dy: tf.Tensor, saved: tf.Tensor[]) => CompositeGradients,
+): tf.Tensor {
+  const engine = tf.engine() as unknown as { runKernelFunc?: unknown };
+  if (!isFunction(engine.runKernelFunc)) throw new TfjsInternalsError('Engine.runKernelFunc', 'a method on tf.engine()');
+  const run = engine.runKernelFunc as (params: {
+    forwardFunc: (backend: unknown, save: (tensors: tf.Tensor[]) => void) => tf.Tensor;
+    backwardsFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => CompositeGradients;
+    inputs: Record<string, tf.Tensor>;
+  }) => tf.Tensor;
+  return run.call(engine, { forwardFunc: (_backend, save) => forward(save), backwardsFunc: backward, inputs });
 }
 
 // ---------------------------------------------------------------------------------------------------

@@ -5,13 +5,15 @@
  * installs the transpose-first BatchMatMul/_FusedMatMul wrappers (src/engine/wasm-matmul.ts), and
  * replaces built-in kernels that are much slower than a formulation on wasm's fast kernels
  * (Conv2DBackpropInput: a forward convolution on XNNPACK; MaxPoolGrad: a JS loop over the wasm heap;
- * GatherV2 of whole rows, i.e. embedding lookups: row copies on the heap).
+ * GatherV2 of whole rows, i.e. embedding lookups: row copies on the heap; Identity: the buffer shared,
+ * not copied).
  * Call after `@tensorflow/tfjs-backend-wasm` is imported (initBackend does).
  */
 import { tf } from './tf.js';
 import { conv2DBackpropFilterKernel } from './kernels/conv2d-backprop-filter.js';
 import { conv2DBackpropInputKernel } from './kernels/conv2d-backprop-input.js';
 import { makeMaxPoolGradKernel } from './kernels/max-pool-grad.js';
+import { makeSharedIdentityKernel } from './kernels/identity.js';
 import { makeGatherRowsKernel } from './kernels/gather-rows.js';
 import { depthwiseBackpropFilterKernel } from './kernels/depthwise-backprop-filter.js';
 import { depthwiseBackpropInputKernel } from './kernels/depthwise-backprop-input.js';
@@ -33,6 +35,7 @@ const REPLACEMENTS: ReadonlyArray<[string, (original: tf.KernelFunc) => tf.Kerne
   ['Conv2DBackpropInput', () => conv2DBackpropInputKernel],
   ['MaxPoolGrad', (original) => makeMaxPoolGradKernel(original)],
   ['GatherV2', (original) => makeGatherRowsKernel(original)],
+  ['Identity', (original) => makeSharedIdentityKernel(original)],
 ];
 
 /** Marks a replacement so re-registration is idempotent, also across duplicate module instances. */

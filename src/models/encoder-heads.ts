@@ -2,9 +2,11 @@
  * The MultiTaskModel of one shared encoder followed by one head per task — hard parameter sharing,
  * whatever builds the encoder (hps: an MLP/CNN; text-hps: a sequence encoder; fusion: views fused into
  * one representation). forward = decode(encode(x)), with the encoder's output as the shared
- * representation, so rep-grad methods apply to every such model.
+ * representation, so rep-grad methods apply to every such model. Encoder and heads that are chains
+ * of layers (the MLP and CNN encoders, the heads) run through src/models/chain.ts (fused layer ops).
  */
 import { tfl, type Tensor } from '../engine/tf.js';
+import { compileChain } from './chain.js';
 import { uniqueName, variablesOf } from './encoders.js';
 import type { ArchitectureContext, MultiTaskModel } from './types.js';
 
@@ -14,8 +16,11 @@ export function encoderWithHeads(
 ): MultiTaskModel {
   const taskNames = ctx.tasks.map((t) => t.name);
   let combined: tfl.LayersModel | null = null;
-  const encode = (x: Tensor, training: boolean) => encoder.apply(x, { training }) as Tensor;
-  const decode = (rep: Tensor, training: boolean) => heads.map((h) => h.apply(rep, { training }) as Tensor);
+  const apply = (m: tfl.LayersModel) => compileChain(m) ?? ((x: Tensor, training: boolean) => m.apply(x, { training }) as Tensor);
+  const encodeWith = apply(encoder);
+  const headsWith = heads.map(apply);
+  const encode = (x: Tensor, training: boolean) => encodeWith(x, training);
+  const decode = (rep: Tensor, training: boolean) => headsWith.map((h) => h(rep, training));
   return {
     architecture,
     taskNames,

@@ -5,6 +5,7 @@
 import { tf } from '../engine/tf.js';
 import type { TaskSpec } from '../data/types.js';
 import { accuracy, auc } from '../eval/metrics.js';
+import { fusedLoss, fusedLossUsable, sigmoidCrossEntropyKernel } from './fused-loss.js';
 import { labelledRows, maskedMean } from './masked.js';
 import { sigmoidCrossEntropy } from './sigmoid.js';
 import type { Task } from './types.js';
@@ -12,7 +13,10 @@ import type { Task } from './types.js';
 export function binaryTask(spec: TaskSpec): Task {
   return {
     spec, name: spec.name, kind: 'binary', headUnits: 1, primary: 'auc', higherIsBetter: true,
-    loss: (logits, labels, mask) => tf.tidy(() => maskedMean(sigmoidCrossEntropy(logits, labels), mask)),
+    // One fused op (src/tasks/fused-loss.ts) where the backend reads values cheaply, else tf ops.
+    loss: (logits, labels, mask) => (fusedLossUsable()
+      ? fusedLoss(logits, labels, mask, sigmoidCrossEntropyKernel)
+      : tf.tidy(() => maskedMean(sigmoidCrossEntropy(logits, labels), mask))),
     predict: (logits) => tf.sigmoid(logits),
     metrics(pred, labels, n) {
       const rows = labelledRows(labels, n, 1);

@@ -7,6 +7,7 @@
 import { tf } from '../engine/tf.js';
 import type { TaskSpec } from '../data/types.js';
 import { iou } from '../eval/metrics.js';
+import { boxKernel, fusedLoss, fusedLossUsable } from './fused-loss.js';
 import { labelledRows, maskedMean } from './masked.js';
 import type { Task } from './types.js';
 
@@ -22,9 +23,12 @@ export function smoothL1(diff: tf.Tensor, beta: number): tf.Tensor {
 
 export function boxTask(spec: TaskSpec, options: { beta?: number } = {}): Task {
   const beta = options.beta ?? 0.1;
+  const kernel = boxKernel(beta);
   return {
     spec, name: spec.name, kind: 'box', headUnits: 4, primary: 'mean_iou', higherIsBetter: true,
     loss(logits, labels, mask) {
+      // One fused op (src/tasks/fused-loss.ts) where the backend reads values cheaply, else tf ops.
+      if (fusedLossUsable()) return fusedLoss(logits, labels, mask, kernel);
       return tf.tidy(() => {
         // A box is either labelled or not: one missing coordinate masks the whole box.
         const rowMask = tf.min(mask, 1, true);

@@ -5,6 +5,7 @@
 import { tf } from '../engine/tf.js';
 import type { TaskSpec } from '../data/types.js';
 import { accuracy, auc } from '../eval/metrics.js';
+import { fusedLoss, fusedLossUsable, sigmoidCrossEntropyKernel } from './fused-loss.js';
 import { labelledColumn, maskedMean } from './masked.js';
 import { sigmoidCrossEntropy } from './sigmoid.js';
 import type { Task } from './types.js';
@@ -13,7 +14,10 @@ export function multilabelTask(spec: TaskSpec): Task {
   const L = spec.width;
   return {
     spec, name: spec.name, kind: 'multilabel', headUnits: L, primary: 'auc', higherIsBetter: true,
-    loss: (logits, labels, mask) => tf.tidy(() => maskedMean(sigmoidCrossEntropy(logits, labels), mask)),
+    // One fused op (src/tasks/fused-loss.ts) where the backend reads values cheaply, else tf ops.
+    loss: (logits, labels, mask) => (fusedLossUsable()
+      ? fusedLoss(logits, labels, mask, sigmoidCrossEntropyKernel)
+      : tf.tidy(() => maskedMean(sigmoidCrossEntropy(logits, labels), mask))),
     predict: (logits) => tf.sigmoid(logits),
     metrics(pred, labels, n) {
       let aucSum = 0, aucCount = 0, accSum = 0, accCount = 0, entries = 0;

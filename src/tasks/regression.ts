@@ -6,6 +6,7 @@
 import { tf } from '../engine/tf.js';
 import type { TaskSpec } from '../data/types.js';
 import { mae, r2, rmse } from '../eval/metrics.js';
+import { fusedLoss, fusedLossUsable, regressionKernel } from './fused-loss.js';
 import { labelledColumn, maskedMean } from './masked.js';
 import type { Task } from './types.js';
 
@@ -39,9 +40,12 @@ export function regressionTask(spec: TaskSpec, options: RegressionOptions = {}):
   const lossKind = options.loss ?? 'mse';
   const mean = options.mean ?? new Array(W).fill(0);
   const std = options.std ?? new Array(W).fill(1);
+  const kernel = regressionKernel(mean, std, lossKind);
   return {
     spec, name: spec.name, kind: 'regression', headUnits: W, primary: 'mae', higherIsBetter: false,
     loss(logits, labels, mask) {
+      // One fused op (src/tasks/fused-loss.ts) where the backend reads values cheaply, else tf ops.
+      if (fusedLossUsable()) return fusedLoss(logits, labels, mask, kernel);
       return tf.tidy(() => {
         const z = tf.div(tf.sub(labels, tf.tensor1d(mean)), tf.tensor1d(std));
         const diff = tf.sub(logits, z);

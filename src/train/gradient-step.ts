@@ -54,13 +54,17 @@ export function gradientStep(args: {
     throw new Error(`gradient mode "rep" needs an architecture with one shared representation; "${model.architecture}" has none (use mode "param")`);
   }
   const shared = model.sharedVariables();
+  let values: number[] = [];
   const { tape, result } = Tape.record(() => {
     const z = mode === 'rep' ? model.encode!(batch.x, true) : undefined;
     const logits = z ? model.decode!(z, true) : model.forward(batch.x, true).logits;
     const ls = taskLosses(tasks, logits, batch);
-    return { z, losses: tf.stack(ls), terms: termsOf(weighting, ls, ctx, methodState) };
+    // The values, not a stacked tensor: a stack recorded on the tape would save (copy) every loss.
+    values = ls.map((l) => l.dataSync()[0]!);
+    return { z, terms: termsOf(weighting, ls, ctx, methodState) };
   });
-  const { z, losses, terms } = result;
+  const { z, terms } = result;
+  const losses = tf.tensor1d(values);
   const grads = new Map<tf.Variable, tf.Tensor>();
   try {
     const wrtShared: tf.Tensor[] = z ? [z] : shared;
@@ -74,7 +78,7 @@ export function gradientStep(args: {
     const G = new TaskGradients(parts, wrtShared.map((v) => v.shape));
     let d: tf.Tensor[];
     try {
-      d = G.apply(direction(G, Array.from(losses.dataSync())));
+      d = G.apply(direction(G, values));
     } finally {
       G.dispose();
     }

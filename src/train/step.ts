@@ -103,17 +103,18 @@ export class StepRunner {
   }
 
   private lossSpace(batch: Batch, ctx: WeightingContext): { grads: tf.NamedTensorMap; losses: tf.Tensor } {
-    let taskLosses: tf.Tensor | null = null;
+    let taskLosses: number[] = [];
     const { value, grads } = tf.variableGrads(() => {
       const { logits } = this.model.forward(batch.x, true);
       const losses = this.tasks.map((t, i) => t.loss(logits[i]!, batch.labels[i]!, batch.masks[i]!));
-      taskLosses = tf.keep(tf.stack(losses));
+      // The values, not a stacked tensor: a stack recorded on the tape would save (copy) every loss.
+      taskLosses = losses.map((l) => l.dataSync()[0]!);
       const total = this.weighting.combine(losses, ctx);
       const extra = this.extraObjective(batch, () => logits);
       return (extra ? tf.add(total, extra) : total) as tf.Scalar;
     }, this.variables());
     value.dispose();
-    return { grads, losses: taskLosses! };
+    return { grads, losses: tf.tensor1d(taskLosses) };
   }
 
   private gradientSpace(batch: Batch, ctx: WeightingContext, mode: GradientMode, direction: DirectionFn, methodState: unknown): { grads: tf.NamedTensorMap; losses: tf.Tensor } {

@@ -414,7 +414,7 @@ describe('native Adam', () => {
     got.values.forEach((v, i) => expect(Array.from(v)).toEqual(Array.from(ref.values[i])));
   });
 
-  it('leaves a parameter shared with another tensor to tfjs ops (same result, the other tensor intact)', () => {
+  it('gives a parameter shared with another tensor a copy of its own first (same result, the other tensor intact)', () => {
     setNativeKernelsEnabled(false);
     const ref = train(3, true);
     setNativeKernelsEnabled(true);

@@ -86,6 +86,21 @@ describe('wasm MaxPoolGrad (JS loop on the wasm heap)', () => {
     await expectSameAsCpu(fn3, 'NaN 3x3 overlapping');
   });
 
+  it('2x2 windows read their maxima from the forward output; an output that is not the maxima is not trusted', async () => {
+    // A wrong output (the maxima scaled, one of them NaN) must give the same result as the right one.
+    const x = randn([2, 8, 8, 3], 820) as tf.Tensor4D;
+    const y = tf.maxPool(x, 2, 2, 'valid');
+    const dy = randn(y.shape, 821);
+    const attrs = { filterSize: 2, strides: 2, pad: 'valid' } as unknown as tf.NamedAttrMap;
+    const right = tf.engine().runKernel('MaxPoolGrad', { dy, input: x, output: y }, attrs) as tf.Tensor;
+    for (const wrong of [tf.mul(y, 0.5), tf.add(y, 1), tf.where(tf.equal(tf.reshape(tf.range(0, y.size), y.shape), 5), tf.fill(y.shape, NaN), y)]) {
+      const got = tf.engine().runKernel('MaxPoolGrad', { dy, input: x, output: wrong }, attrs) as tf.Tensor;
+      expect(Array.from(got.dataSync())).toEqual(Array.from(right.dataSync()));
+      tf.dispose([wrong, got]);
+    }
+    tf.dispose([x, y, dy, right]);
+  });
+
   it('tf.grad of maxPool (after relu, which ties at 0) matches cpu', async () => {
     for (const [k, s, pad] of [[2, 2, 'valid'], [3, 2, 'same']] as const) {
       await expectSameAsCpu(() => {

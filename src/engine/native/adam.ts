@@ -14,14 +14,16 @@
  *
  * tfjs's own applyGradients (super) runs whenever the backend is not wasm or the native kernels are
  * not loaded or switched off (`setNativeKernelsEnabled(false)`), decided at each step; per variable,
- * tfjs's own op sequence runs when a tensor is not float32 or not on the wasm heap, or when the
- * parameter's or a moment's buffer is shared with another tensor (refCount > 1: e.g. a clone taken
- * earlier), which an in-place update would change too. Adam's private state and the wasm heap are
- * reached through src/engine/tfjs-internals.ts.
+ * tfjs's own op sequence runs when a tensor is not float32 or not on the wasm heap. A parameter or
+ * moment whose buffer is shared with another tensor (refCount > 1: a clone — wasm's Identity shares
+ * buffers, src/engine/kernels/identity.ts —, a reshape, the tensor it was made from), which an
+ * in-place update would change too, is first given a private copy of its buffer (copy on write: the
+ * other tensor keeps the old values, as after tfjs's own assign). Adam's private state and the wasm
+ * heap are reached through src/engine/tfjs-internals.ts.
  */
 import { tf } from '../tf.js';
 import {
-  adamInternals, registeredVariable, wasmBackend, wasmHeapOffsetOrNull, type AdamInternals, type WasmBackendInternals,
+  adamInternals, registeredVariable, tensorFromTensorInfo, wasmBackend, wasmHeapOffsetOrNull, type AdamInternals, type WasmBackendInternals,
 } from '../tfjs-internals.js';
 import type { NativeAddon } from './build.js';
 import { countNativeCall, nativeAddon, nativeKernelsEnabled } from './state.js';
@@ -34,6 +36,23 @@ function offsetOf(backend: WasmBackendInternals, t: tf.Tensor): number | null {
   return wasmHeapOffsetOrNull(backend, t);
 }
 
+/**
+ * Gives a float32 variable on the wasm heap a buffer of its own when its buffer is shared (refCount > 1):
+ * a copy, assigned to the variable; the other holders keep the old buffer. Returns false when the
+ * variable is not on the heap.
+ */
+function ownBuffer(backend: WasmBackendInternals, v: tf.Variable): boolean {
+  if (offsetOf(backend, v) == null) return false;
+  if (backend.refCount(v.dataId) <= 1) return true;
+  const out = backend.makeOutput(v.shape.slice(), 'float32');
+  // Views after the allocation, which may grow (and so replace) the heap's buffer.
+  (backend.typedArrayFromHeap(out) as Float32Array).set(backend.typedArrayFromHeap(v) as Float32Array);
+  const copy = tensorFromTensorInfo(out);
+  v.assign(copy);
+  copy.dispose();
+  return backend.refCount(v.dataId) === 1;
+}
+
 /** One Adam step of every variable (tfjs's applyGradients, with the fused update where it applies); not the iteration count. */
 function fusedApply(opt: AdamInternals, variableGradients: VariableGradients, addon: NativeAddon): void {
   const backend = wasmBackend(tf.backend());
@@ -41,10 +60,15 @@ function fusedApply(opt: AdamInternals, variableGradients: VariableGradients, ad
   const b1 = opt.beta1;
   const b2 = opt.beta2;
   tf.tidy(() => {
-    const oneMinusAccBeta1 = tf.sub(1, opt.accBeta1);
-    const oneMinusAccBeta2 = tf.sub(1, opt.accBeta2);
-    const omab1 = oneMinusAccBeta1.dataSync()[0];
-    const omab2 = oneMinusAccBeta2.dataSync()[0];
+    // The scalar arithmetic of tfjs's step (1 − β₁ᵗ, β₁ᵗ·β₁, …) in JavaScript, rounded to float32 after
+    // each operation: a float32 operation's exact result rounded once, so the same bits, without a kernel.
+    const f = Math.fround;
+    const acc1 = opt.accBeta1.dataSync()[0]!;
+    const acc2 = opt.accBeta2.dataSync()[0]!;
+    const omab1 = f(1 - acc1);
+    const omab2 = f(1 - acc2);
+    let omabTensors: [tf.Tensor, tf.Tensor] | null = null;
+    const oneMinusAccBetas = () => (omabTensors ??= [tf.scalar(omab1), tf.scalar(omab2)]);
     varNames.forEach((name, i) => {
       const value = registeredVariable(name);
       const trainable = false;
@@ -59,12 +83,13 @@ function fusedApply(opt: AdamInternals, variableGradients: VariableGradients, ad
       const firstMoment = opt.accumulatedFirstMoment[i]!.variable;
       const secondMoment = opt.accumulatedSecondMoment[i]!.variable;
 
-      const pOff = offsetOf(backend, value);
       const gOff = offsetOf(backend, gradient);
+      const exclusive = gOff != null && gradient.size === value.size && [value, firstMoment, secondMoment].every((t) => ownBuffer(backend, t));
+      // Offsets after ownBuffer, which may have moved a buffer (and grown the heap).
+      const pOff = offsetOf(backend, value);
       const mOff = offsetOf(backend, firstMoment);
       const vOff = offsetOf(backend, secondMoment);
-      const exclusive = [value, firstMoment, secondMoment].every((t) => backend.refCount(t.dataId) === 1);
-      if (pOff != null && gOff != null && mOff != null && vOff != null && exclusive && gradient.size === value.size) {
+      if (pOff != null && gOff != null && mOff != null && vOff != null && exclusive) {
         countNativeCall('adamUpdate');
         addon.adamUpdate(backend.wasm.HEAPU8, pOff, gOff, mOff, vOff, value.size, b1, 1 - b1, b2, 1 - b2, omab1, omab2, opt.epsilon, -opt.learningRate);
         return;
@@ -72,6 +97,7 @@ function fusedApply(opt: AdamInternals, variableGradients: VariableGradients, ad
       // tfjs's own sequence (adam_optimizer.ts).
       const newFirstMoment = tf.add(tf.mul(firstMoment, b1), tf.mul(gradient, 1 - b1));
       const newSecondMoment = tf.add(tf.mul(secondMoment, b2), tf.mul(tf.square(gradient), 1 - b2));
+      const [oneMinusAccBeta1, oneMinusAccBeta2] = oneMinusAccBetas();
       const biasCorrectedFirstMoment = tf.div(newFirstMoment, oneMinusAccBeta1);
       const biasCorrectedSecondMoment = tf.div(newSecondMoment, oneMinusAccBeta2);
       firstMoment.assign(newFirstMoment);
@@ -79,8 +105,8 @@ function fusedApply(opt: AdamInternals, variableGradients: VariableGradients, ad
       const newValue = tf.add(tf.mul(tf.div(biasCorrectedFirstMoment, tf.add(tf.sqrt(biasCorrectedSecondMoment), opt.epsilon)), -opt.learningRate), value);
       value.assign(newValue);
     });
-    opt.accBeta1.assign(tf.mul(opt.accBeta1, b1));
-    opt.accBeta2.assign(tf.mul(opt.accBeta2, b2));
+    opt.accBeta1.assign(tf.scalar(f(acc1 * f(b1))));
+    opt.accBeta2.assign(tf.scalar(f(acc2 * f(b2))));
   });
 }
 

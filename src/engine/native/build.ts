@@ -60,7 +60,8 @@ export interface NativeAddon {
    */
   setIndirectConv(on: boolean): void;
   info(): {
-    avx2: boolean; threads: number; mr: number; nr: number; mc: number; kc: number; nc: number;
+    /** avx512: the 12-row AVX-512 micro-kernels are in use (same results as the AVX2 ones, bit for bit). */
+    avx2: boolean; avx512: boolean; threads: number; mr: number; nr: number; mc: number; kc: number; nc: number;
     minFlopsPerThread: number; indirectConv: boolean;
   };
 }
