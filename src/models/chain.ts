@@ -46,8 +46,12 @@ function denseStep(layer: Layer): Step | null {
   if (act == null || !FUSABLE_ACTIVATIONS.has(act) || kernel == null || (c.useBias !== false && bias == null)) return null;
   const fallback = generic(layer);
   return (x, training) => {
-    if (x.rank !== 2 || x.dtype !== 'float32') return fallback(x, training);
-    return fusedDense(x, kernel.read(), bias ? bias.read() : null, act as FusedActivation);
+    if (x.rank < 2 || x.dtype !== 'float32') return fallback(x, training);
+    if (x.rank === 2) return fusedDense(x, kernel.read(), bias ? bias.read() : null, act as FusedActivation);
+    // Rank > 2 (per-token heads, [B, L, D]): a Dense acts on the last axis, so on the rows of [B·L, D].
+    const rows = tf.reshape(x, [-1, x.shape[x.rank - 1]!]);
+    const y = fusedDense(rows, kernel.read(), bias ? bias.read() : null, act as FusedActivation);
+    return tf.reshape(y, [...x.shape.slice(0, -1), y.shape[1]!]);
   };
 }
 

@@ -101,6 +101,25 @@ describe('compileChain', () => {
     m.dispose();
   });
 
+  it('a Dense on per-token features [B, L, D] (text heads) equals tfjs-layers, values and gradients', () => {
+    const a = tfl.input({ shape: [7, 5] });
+    const m = tfl.model({ inputs: a, outputs: tfl.layers.dense({ units: 3, activation: 'relu', kernelInitializer: tfl.initializers.glorotUniform({ seed: 2 }), biasInitializer: tfl.initializers.randomNormal({ seed: 3 }) }).apply(a) as tfl.SymbolicTensor });
+    const f = compileChain(m)!;
+    const x = tf.randomNormal([4, 7, 5], 0, 1, 'float32', 8);
+    const r = tf.randomNormal([4, 7, 3], 0, 1, 'float32', 9);
+    const vars = m.trainableWeights.map((w) => w.read() as tf.Variable);
+    const both = (apply: (xx: tf.Tensor) => tf.Tensor) => tf.tidy(() => {
+      const { value, grads } = tf.variableGrads(() => tf.sum(tf.mul(apply(x), r)) as tf.Scalar, vars);
+      return [Float32Array.from(apply(x).dataSync()), Float32Array.from(value.dataSync()), ...vars.map((v) => Float32Array.from(grads[v.name]!.dataSync()))];
+    });
+    const fast = both((xx) => f(xx, true));
+    const plain = both((xx) => m.apply(xx, { training: true }) as tf.Tensor);
+    expect(fast[0]!.length).toBe(4 * 7 * 3);
+    plain.forEach((p, i) => expect(relDiff(p, fast[i]!), `output ${i}`).toBeLessThan(TOL));
+    tf.dispose([x, r]);
+    m.dispose();
+  });
+
   it('an input of another shape goes to the model itself (and its error)', () => {
     const a = tfl.input({ shape: [4] });
     const m = tfl.model({ inputs: a, outputs: tfl.layers.dense({ units: 2, activation: 'relu' }).apply(a) as tfl.SymbolicTensor });

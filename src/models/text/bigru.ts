@@ -16,6 +16,7 @@
  * equations run as composed tf ops.
  */
 import { tf, tfl } from '../../engine/tf.js';
+import { fusedDense, fusedOpsUsable } from '../../engine/fused.js';
 import { biGruSequence, gruSequenceSupported, type GruRecurrentActivation } from '../../engine/kernels/gru-sequence.js';
 
 type Tensor = tf.Tensor;
@@ -108,7 +109,11 @@ export class BiGru extends tfl.layers.Layer {
       const mask = tf.sign(tf.abs(ids));
       const flat = tf.reshape(x, [B * T, D]);
       const U = this.units;
-      const xp = this.directions.map((d) => tf.reshape(tf.add(tf.matMul(flat, d.kernel.read()), d.bias.read()), [B, T, 3 * U]));
+      // Input projections of all steps at once: one fused product + bias per direction where it may run.
+      const project = (d: Direction) => (fusedOpsUsable()
+        ? fusedDense(flat, d.kernel.read(), d.bias.read(), 'linear')
+        : tf.add(tf.matMul(flat, d.kernel.read()), d.bias.read()));
+      const xp = this.directions.map((d) => tf.reshape(project(d), [B, T, 3 * U]));
       const [fwd, bwd] = this.directions;
       if (gruSequenceSupported()) {
         return biGruSequence(xp[0]!, xp[1]!, fwd!.recurrent.read(), bwd!.recurrent.read(), mask, this.recurrentActivation);

@@ -28,13 +28,13 @@
  * (tfjs 4.22's orthogonal initialiser throws here: "rMat.flatten is not a function"). The timings above
  * were taken with tfjs-layers' own GRU, before the fused kernels.
  * Transformer layer (pre-LayerNorm, which trains stably without learning-rate warm-up):
- *   h ← h + SelfAttention(LN(h), pad-masked);   h ← h + W₂ relu(W₁ LN(h));   final LN.
+ *   h ← h + SelfAttention(LN(h), pad-masked);   h ← h + W₂ relu(W₁ LN(h)) (TokenDense layers);   final LN.
  * Its input: token embedding (vocab × D, uniform ±0.05) + learned position embedding (L × D).
  */
 import { tfl } from '../../engine/tf.js';
-import { seededInit, uniqueName } from '../encoders.js';
+import { uniqueName } from '../encoders.js';
 import { BiGru } from './bigru.js';
-import { LayerNorm, MaskedSelfAttention, PositionEmbedding, TokenMask, TrimPadding } from './layers.js';
+import { LayerNorm, MaskedSelfAttention, PositionEmbedding, TokenDense, TokenMask, TrimPadding } from './layers.js';
 
 export interface TransformerEncoderConfig {
   type: 'transformer';
@@ -114,8 +114,8 @@ export function buildTextEncoder(ctx: TextEncoderContext, config?: TextEncoderCo
       const att = apply(new MaskedSelfAttention({ dim: c.dim, heads: c.heads, seed: (seed += 4), name: uniqueName(`${prefix}_attention`) }), [a, ids]);
       h = apply(tfl.layers.add({ name: uniqueName(`${prefix}_residual`) }), [h, att]);
       const f = apply(new LayerNorm({ name: uniqueName(`${prefix}_ln`) }), h);
-      const f1 = apply(tfl.layers.dense({ units: c.ffn, activation: 'relu', kernelInitializer: seededInit(seed++), name: uniqueName(`${prefix}_ffn`) }), f);
-      const f2 = apply(tfl.layers.dense({ units: c.dim, kernelInitializer: seededInit(seed++), name: uniqueName(`${prefix}_ffn`) }), f1);
+      const f1 = apply(new TokenDense({ units: c.ffn, activation: 'relu', seed: seed++, name: uniqueName(`${prefix}_ffn`) }), f);
+      const f2 = apply(new TokenDense({ units: c.dim, seed: seed++, name: uniqueName(`${prefix}_ffn`) }), f1);
       h = apply(tfl.layers.add({ name: uniqueName(`${prefix}_residual`) }), [h, f2]);
     }
     h = apply(new LayerNorm({ name: uniqueName(`${prefix}_ln`) }), h);
