@@ -26,7 +26,9 @@
  * fused kernel call per direction; padding is skipped: the backward direction starts at the last token),
  * forward and backward states concatenated (D = 2 × units). Kernels use seeded Glorot initialisers
  * (tfjs 4.22's orthogonal initialiser throws here: "rMat.flatten is not a function"). The timings above
- * were taken with tfjs-layers' own GRU, before the fused kernels.
+ * were taken with tfjs-layers' own GRU, before the fused kernels (issue 17); with them, one epoch takes
+ * 2.3 s (BiGRU, was 22.9 s) and 3.8 s (Transformer×2, was 12.9 s) on the same machine, one run each
+ * (examples/agent/bench-encoders.ts), so the BiGRU is now ahead per second as well as per epoch.
  * Transformer layer (pre-LayerNorm, which trains stably without learning-rate warm-up):
  *   h ← h + SelfAttention(LN(h), pad-masked);   h ← h + W₂ relu(W₁ LN(h)) (TokenDense layers);   final LN.
  * Its input: token embedding (vocab × D, uniform ±0.05) + learned position embedding (L × D).
