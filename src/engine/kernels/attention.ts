@@ -13,11 +13,11 @@
  *   dV_h = Pᵀ dO_h,  dP = dO_h V_hᵀ,  dS = P ⊙ (dP − rowsum(dP ⊙ P)),  dQ_h = dS K_h / √d,  dK_h = dSᵀ Q_h / √d
  * Kernels `MtlAttention` / `MtlAttentionGrad` in JavaScript for cpu and wasm (the wasm heap in place);
  * src/engine/native/attention.ts puts the native addon's over wasm's. Other backends, and a gradient of a
- * gradient, compose tf ops (src/engine/kernels/fused-usable.ts).
+ * gradient, compose tf ops (src/engine/kernels/fused-kernels.ts).
  */
 import { tf } from '../tf.js';
 import { floatIO } from './float-io.js';
-import { fusedKernelUsable } from './fused-usable.js';
+import { fusedKernelUsable, registerFusedKernels } from './fused-kernels.js';
 
 export const ATTENTION = 'MtlAttention';
 export const ATTENTION_GRAD = 'MtlAttentionGrad';
@@ -144,36 +144,25 @@ const backwardKernel: tf.KernelFunc = ({ inputs, backend, attrs }) => {
 /** The JavaScript kernels (the native ones wrap them as their fallback). */
 export const attentionKernels = { forward: forwardKernel, backward: backwardKernel };
 
-let registered = false;
+registerFusedKernels({
+  forward: [ATTENTION, forwardKernel],
+  backward: [ATTENTION_GRAD, backwardKernel],
+  gradient: {
+    inputsToSave: ['q', 'k', 'v', 'mask'],
+    outputsToSave: [false, true],
+    gradFunc: (dy, saved, attrs) => {
+      const [q, k, v, mask, p] = saved as tf.Tensor[];
+      const dys = (Array.isArray(dy) ? dy : [dy]) as Array<tf.Tensor | null>;
+      const g = dys[0] ?? tf.zerosLike(q!);
+      const [dq, dk, dv] = tf.engine().runKernel(
+        ATTENTION_GRAD, { dy: g, q: q!, k: k!, v: v!, mask: mask!, p: p! } as unknown as tf.NamedTensorMap, attrs as unknown as tf.NamedAttrMap,
+      ) as tf.Tensor[];
+      return { q: () => dq!, k: () => dk!, v: () => dv!, mask: () => tf.zerosLike(mask!) };
+    },
+  },
+});
 
-/** Registers the kernels (cpu, wasm) and the gradient; idempotent. Importing this module does it. */
-export function registerAttentionKernels(): void {
-  if (registered) return;
-  registered = true;
-  for (const backendName of ['cpu', 'wasm']) {
-    if (tf.getKernel(ATTENTION, backendName) == null) tf.registerKernel({ kernelName: ATTENTION, backendName, kernelFunc: forwardKernel });
-    if (tf.getKernel(ATTENTION_GRAD, backendName) == null) tf.registerKernel({ kernelName: ATTENTION_GRAD, backendName, kernelFunc: backwardKernel });
-  }
-  if (tf.getGradient(ATTENTION) == null) {
-    tf.registerGradient({
-      kernelName: ATTENTION,
-      inputsToSave: ['q', 'k', 'v', 'mask'],
-      outputsToSave: [false, true],
-      gradFunc: (dy, saved, attrs) => {
-        const [q, k, v, mask, p] = saved as tf.Tensor[];
-        const dys = (Array.isArray(dy) ? dy : [dy]) as Array<tf.Tensor | null>;
-        const g = dys[0] ?? tf.zerosLike(q!);
-        const [dq, dk, dv] = tf.engine().runKernel(
-          ATTENTION_GRAD, { dy: g, q: q!, k: k!, v: v!, mask: mask!, p: p! } as unknown as tf.NamedTensorMap, attrs as unknown as tf.NamedAttrMap,
-        ) as tf.Tensor[];
-        return { q: () => dq!, k: () => dk!, v: () => dv!, mask: () => tf.zerosLike(mask!) };
-      },
-    });
-  }
-}
-registerAttentionKernels();
-
-/** Whether the fused kernels may run now (src/engine/kernels/fused-usable.ts); else compose tf ops. */
+/** Whether the fused kernels may run now (src/engine/kernels/fused-kernels.ts); else compose tf ops. */
 export function attentionSupported(): boolean {
   return fusedKernelUsable(ATTENTION, ATTENTION_GRAD);
 }

@@ -22,7 +22,7 @@
  * cpu and wasm backends; src/engine/native/gru.ts replaces the wasm ones with the native addon's (AVX2,
  * threaded over the batch rows, which are independent). On other backends (webgl, webgpu) no kernel is
  * registered: `gruSequenceSupported()` is false and the layer composes the steps from tf ops instead, as
- * it does inside a gradient of a gradient (src/engine/kernels/fused-usable.ts).
+ * it does inside a gradient of a gradient (src/engine/kernels/fused-kernels.ts).
  *
  * Backward, per step in reverse order, with dh the gradient reaching h' (from the output and the next
  * step), at unmasked steps (a masked step passes dh to the previous state unchanged):
@@ -35,7 +35,7 @@
  */
 import { tf } from '../tf.js';
 import { floatIO } from './float-io.js';
-import { fusedKernelUsable } from './fused-usable.js';
+import { fusedKernelUsable, registerFusedKernels } from './fused-kernels.js';
 
 export const GRU_SEQUENCE = 'MtlGruSequence';
 export const GRU_SEQUENCE_GRAD = 'MtlGruSequenceGrad';
@@ -245,39 +245,27 @@ const backwardKernel: tf.KernelFunc = ({ inputs, backend, attrs }) => {
 /** The JavaScript kernels (the native ones, src/engine/native/gru.ts, wrap these as their fallback). */
 export const gruSequenceKernels = { forward: forwardKernel, backward: backwardKernel };
 
-const JS_BACKENDS = ['cpu', 'wasm'];
-let registered = false;
+registerFusedKernels({
+  forward: [GRU_SEQUENCE, forwardKernel],
+  backward: [GRU_SEQUENCE_GRAD, backwardKernel],
+  gradient: {
+    inputsToSave: ['uForward', 'uBackward', 'mask'],
+    outputsToSave: [true, true, true],
+    gradFunc: (dy, saved, attrs) => {
+      const [uForward, uBackward, mask, hs, wsForward, wsBackward] = saved as tf.Tensor[];
+      const dys = (Array.isArray(dy) ? dy : [dy]) as Array<tf.Tensor | null>;
+      const dhs = dys[0] ?? tf.zerosLike(hs!);
+      const [dxf, dxb, duf, dub] = tf.engine().runKernel(
+        GRU_SEQUENCE_GRAD,
+        { dhs, uForward: uForward!, uBackward: uBackward!, mask: mask!, hs: hs!, wsForward: wsForward!, wsBackward: wsBackward! } as unknown as tf.NamedTensorMap,
+        attrs as unknown as tf.NamedAttrMap,
+      ) as tf.Tensor[];
+      return { xpForward: () => dxf!, xpBackward: () => dxb!, uForward: () => duf!, uBackward: () => dub!, mask: () => tf.zerosLike(mask!) };
+    },
+  },
+});
 
-/** Registers the kernels (cpu, wasm) and the gradient; idempotent. Importing this module does it. */
-export function registerGruSequenceKernels(): void {
-  if (registered) return;
-  registered = true;
-  for (const backendName of JS_BACKENDS) {
-    if (tf.getKernel(GRU_SEQUENCE, backendName) == null) tf.registerKernel({ kernelName: GRU_SEQUENCE, backendName, kernelFunc: forwardKernel });
-    if (tf.getKernel(GRU_SEQUENCE_GRAD, backendName) == null) tf.registerKernel({ kernelName: GRU_SEQUENCE_GRAD, backendName, kernelFunc: backwardKernel });
-  }
-  if (tf.getGradient(GRU_SEQUENCE) == null) {
-    tf.registerGradient({
-      kernelName: GRU_SEQUENCE,
-      inputsToSave: ['uForward', 'uBackward', 'mask'],
-      outputsToSave: [true, true, true],
-      gradFunc: (dy, saved, attrs) => {
-        const [uForward, uBackward, mask, hs, wsForward, wsBackward] = saved as tf.Tensor[];
-        const dys = (Array.isArray(dy) ? dy : [dy]) as Array<tf.Tensor | null>;
-        const dhs = dys[0] ?? tf.zerosLike(hs!);
-        const [dxf, dxb, duf, dub] = tf.engine().runKernel(
-          GRU_SEQUENCE_GRAD,
-          { dhs, uForward: uForward!, uBackward: uBackward!, mask: mask!, hs: hs!, wsForward: wsForward!, wsBackward: wsBackward! } as unknown as tf.NamedTensorMap,
-          attrs as unknown as tf.NamedAttrMap,
-        ) as tf.Tensor[];
-        return { xpForward: () => dxf!, xpBackward: () => dxb!, uForward: () => duf!, uBackward: () => dub!, mask: () => tf.zerosLike(mask!) };
-      },
-    });
-  }
-}
-registerGruSequenceKernels();
-
-/** Whether the fused kernels may run now (src/engine/kernels/fused-usable.ts); else compose the steps from tf ops. */
+/** Whether the fused kernels may run now (src/engine/kernels/fused-kernels.ts); else compose the steps from tf ops. */
 export function gruSequenceSupported(): boolean {
   return fusedKernelUsable(GRU_SEQUENCE, GRU_SEQUENCE_GRAD);
 }

@@ -10,11 +10,11 @@
  * Kernels `MtlLayerNorm` (outputs y and, for the gradient, μ and r per row) and `MtlLayerNormGrad`, in
  * JavaScript for cpu and wasm (on the wasm heap in place; native on wasm: src/engine/native/layer-norm.ts);
  * other backends, and a gradient of a gradient,
- * compose tf ops (src/engine/kernels/fused-usable.ts).
+ * compose tf ops (src/engine/kernels/fused-kernels.ts).
  */
 import { tf } from '../tf.js';
 import { floatIO } from './float-io.js';
-import { fusedKernelUsable } from './fused-usable.js';
+import { fusedKernelUsable, registerFusedKernels } from './fused-kernels.js';
 
 export const LAYER_NORM = 'MtlLayerNorm';
 export const LAYER_NORM_GRAD = 'MtlLayerNormGrad';
@@ -97,34 +97,23 @@ const backwardKernel: tf.KernelFunc = ({ inputs, backend }) => {
 /** The JavaScript kernels (src/engine/native/layer-norm.ts wraps them as its fallback). */
 export const layerNormKernels = { forward: forwardKernel, backward: backwardKernel };
 
-let registered = false;
-
-/** Registers the kernels (cpu, wasm) and the gradient; idempotent. Importing this module does it. */
-export function registerLayerNormKernels(): void {
-  if (registered) return;
-  registered = true;
-  for (const backendName of ['cpu', 'wasm']) {
-    if (tf.getKernel(LAYER_NORM, backendName) == null) tf.registerKernel({ kernelName: LAYER_NORM, backendName, kernelFunc: forwardKernel });
-    if (tf.getKernel(LAYER_NORM_GRAD, backendName) == null) tf.registerKernel({ kernelName: LAYER_NORM_GRAD, backendName, kernelFunc: backwardKernel });
-  }
-  if (tf.getGradient(LAYER_NORM) == null) {
-    tf.registerGradient({
-      kernelName: LAYER_NORM,
-      inputsToSave: ['x', 'gamma'],
-      outputsToSave: [false, true, true],
-      gradFunc: (dy, saved) => {
-        const [x, gamma, mean, rstd] = saved as tf.Tensor[];
-        const dys = (Array.isArray(dy) ? dy : [dy]) as Array<tf.Tensor | null>;
-        const g = dys[0] ?? tf.zerosLike(x!);
-        const [dx, dgamma, dbeta] = tf.engine().runKernel(
-          LAYER_NORM_GRAD, { dy: g, x: x!, gamma: gamma!, mean: mean!, rstd: rstd! } as unknown as tf.NamedTensorMap,
-        ) as tf.Tensor[];
-        return { x: () => dx!, gamma: () => dgamma!, beta: () => dbeta! };
-      },
-    });
-  }
-}
-registerLayerNormKernels();
+registerFusedKernels({
+  forward: [LAYER_NORM, forwardKernel],
+  backward: [LAYER_NORM_GRAD, backwardKernel],
+  gradient: {
+    inputsToSave: ['x', 'gamma'],
+    outputsToSave: [false, true, true],
+    gradFunc: (dy, saved) => {
+      const [x, gamma, mean, rstd] = saved as tf.Tensor[];
+      const dys = (Array.isArray(dy) ? dy : [dy]) as Array<tf.Tensor | null>;
+      const g = dys[0] ?? tf.zerosLike(x!);
+      const [dx, dgamma, dbeta] = tf.engine().runKernel(
+        LAYER_NORM_GRAD, { dy: g, x: x!, gamma: gamma!, mean: mean!, rstd: rstd! } as unknown as tf.NamedTensorMap,
+      ) as tf.Tensor[];
+      return { x: () => dx!, gamma: () => dgamma!, beta: () => dbeta! };
+    },
+  },
+});
 
 /** y = layer norm of x over its last axis (see the file header). */
 export function layerNorm(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, epsilon: number): tf.Tensor {

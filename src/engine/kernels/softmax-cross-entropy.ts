@@ -16,7 +16,7 @@
  */
 import { tf } from '../tf.js';
 import { floatIO } from './float-io.js';
-import { fusedKernelUsable } from './fused-usable.js';
+import { fusedKernelUsable, registerFusedKernels } from './fused-kernels.js';
 
 export const SOFTMAX_CE = 'MtlSoftmaxCrossEntropy';
 export const SOFTMAX_CE_GRAD = 'MtlSoftmaxCrossEntropyGrad';
@@ -95,32 +95,21 @@ const backwardKernel: tf.KernelFunc = ({ inputs, backend }) => {
 /** The JavaScript kernels (native ones may wrap them as their fallback). */
 export const softmaxCrossEntropyKernels = { forward: forwardKernel, backward: backwardKernel };
 
-let registered = false;
-
-/** Registers the kernels (cpu, wasm) and the gradient; idempotent. Importing this module does it. */
-export function registerSoftmaxCrossEntropyKernels(): void {
-  if (registered) return;
-  registered = true;
-  for (const backendName of ['cpu', 'wasm']) {
-    if (tf.getKernel(SOFTMAX_CE, backendName) == null) tf.registerKernel({ kernelName: SOFTMAX_CE, backendName, kernelFunc: forwardKernel });
-    if (tf.getKernel(SOFTMAX_CE_GRAD, backendName) == null) tf.registerKernel({ kernelName: SOFTMAX_CE_GRAD, backendName, kernelFunc: backwardKernel });
-  }
-  if (tf.getGradient(SOFTMAX_CE) == null) {
-    tf.registerGradient({
-      kernelName: SOFTMAX_CE,
-      inputsToSave: ['logits', 'labels', 'mask'],
-      outputsToSave: [false, true],
-      gradFunc: (dy, saved) => {
-        const [logits, labels, mask, lse] = saved as tf.Tensor[];
-        const dys = (Array.isArray(dy) ? dy : [dy]) as Array<tf.Tensor | null>;
-        const g = dys[0] ?? tf.zerosLike(lse!);
-        const dz = tf.engine().runKernel(SOFTMAX_CE_GRAD, { dy: g, logits: logits!, labels: labels!, mask: mask!, lse: lse! } as unknown as tf.NamedTensorMap) as tf.Tensor;
-        return { logits: () => dz, labels: () => tf.zerosLike(labels!), mask: () => tf.zerosLike(mask!) };
-      },
-    });
-  }
-}
-registerSoftmaxCrossEntropyKernels();
+registerFusedKernels({
+  forward: [SOFTMAX_CE, forwardKernel],
+  backward: [SOFTMAX_CE_GRAD, backwardKernel],
+  gradient: {
+    inputsToSave: ['logits', 'labels', 'mask'],
+    outputsToSave: [false, true],
+    gradFunc: (dy, saved) => {
+      const [logits, labels, mask, lse] = saved as tf.Tensor[];
+      const dys = (Array.isArray(dy) ? dy : [dy]) as Array<tf.Tensor | null>;
+      const g = dys[0] ?? tf.zerosLike(lse!);
+      const dz = tf.engine().runKernel(SOFTMAX_CE_GRAD, { dy: g, logits: logits!, labels: labels!, mask: mask!, lse: lse! } as unknown as tf.NamedTensorMap) as tf.Tensor;
+      return { logits: () => dz, labels: () => tf.zerosLike(labels!), mask: () => tf.zerosLike(mask!) };
+    },
+  },
+});
 
 /** nll [N] (see the file header); labels and mask are float32 [N]. */
 export function softmaxCrossEntropy(logits: tf.Tensor, labels: tf.Tensor, mask: tf.Tensor): tf.Tensor1D {

@@ -9,7 +9,7 @@ import { wasmBackend, wasmHeapOffset as heapOffset } from '../tfjs-internals.js'
 import { ATTENTION, ATTENTION_GRAD, attentionDims, attentionKernels } from '../kernels/attention.js';
 import type { NativeAddon } from './build.js';
 import { countNativeCall as count, nativeKernelsEnabled } from './state.js';
-import { registerOverWasm } from './custom-kernels.js';
+import { allFloat32, registerOverWasm } from './custom-kernels.js';
 
 /** The addon's attention entry points (offsets are bytes on the heap). */
 export interface AttentionAddon {
@@ -19,7 +19,6 @@ export interface AttentionAddon {
     B: number, L: number, D: number, H: number): void;
 }
 
-const allFloat32 = (ts: Array<tf.TensorInfo | undefined>) => ts.every((t) => t != null && t.dtype === 'float32');
 
 function forward(addon: AttentionAddon): tf.KernelFunc {
   return (args) => {

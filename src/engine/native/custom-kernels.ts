@@ -18,3 +18,6 @@ export function registerOverWasm(kernels: ReadonlyArray<[string, tf.KernelFunc]>
     tf.registerKernel({ kernelName: name, backendName: 'wasm', kernelFunc: kernel });
   }
 }
+
+/** Whether every input is present and float32 (what the native kernels take). */
+export const allFloat32 = (ts: Array<tf.TensorInfo | undefined>): boolean => ts.every((t) => t != null && t.dtype === 'float32');

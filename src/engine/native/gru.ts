@@ -9,7 +9,7 @@ import { wasmBackend, wasmHeapOffset as heapOffset } from '../tfjs-internals.js'
 import { GRU_ACTIVATION_CODE, GRU_SEQUENCE, GRU_SEQUENCE_GRAD, gruDims, gruSequenceKernels, type GruRecurrentActivation } from '../kernels/gru-sequence.js';
 import type { NativeAddon } from './build.js';
 import { countNativeCall as count, nativeKernelsEnabled } from './state.js';
-import { registerOverWasm } from './custom-kernels.js';
+import { allFloat32, registerOverWasm } from './custom-kernels.js';
 
 /** The addon's GRU entry points (offsets are bytes on the heap; activation: 0 hard sigmoid, 1 sigmoid). */
 export interface GruAddon {
@@ -19,7 +19,6 @@ export interface GruAddon {
     B: number, T: number, U: number, reverse: boolean, activation: number, hsStride: number): void;
 }
 
-const allFloat32 = (ts: Array<tf.TensorInfo | undefined>) => ts.every((t) => t != null && t.dtype === 'float32');
 
 const activationCode = (attrs: tf.NamedAttrMap | undefined): number | undefined =>
   GRU_ACTIVATION_CODE[((attrs ?? {}) as { recurrentActivation?: GruRecurrentActivation }).recurrentActivation ?? 'hardSigmoid'];

@@ -8,7 +8,7 @@ import { wasmBackend, wasmHeapOffset as heapOffset } from '../tfjs-internals.js'
 import { LAYER_NORM, LAYER_NORM_GRAD, layerNormKernels } from '../kernels/layer-norm.js';
 import type { NativeAddon } from './build.js';
 import { countNativeCall as count, nativeKernelsEnabled } from './state.js';
-import { registerOverWasm } from './custom-kernels.js';
+import { allFloat32, registerOverWasm } from './custom-kernels.js';
 
 /** The addon's entry points (offsets are bytes on the heap). */
 export interface LayerNormAddon {
@@ -17,7 +17,6 @@ export interface LayerNormAddon {
     rows: number, D: number): void;
 }
 
-const allFloat32 = (ts: Array<tf.TensorInfo | undefined>) => ts.every((t) => t != null && t.dtype === 'float32');
 const geometry = (x: tf.TensorInfo): { rows: number; D: number } => {
   const D = x.shape[x.shape.length - 1]!;
   return { rows: x.shape.reduce((p, d) => p * d, 1) / Math.max(D, 1), D };

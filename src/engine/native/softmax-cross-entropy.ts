@@ -8,7 +8,7 @@ import { wasmBackend, wasmHeapOffset as heapOffset } from '../tfjs-internals.js'
 import { SOFTMAX_CE, SOFTMAX_CE_GRAD, softmaxCrossEntropyKernels } from '../kernels/softmax-cross-entropy.js';
 import type { NativeAddon } from './build.js';
 import { countNativeCall as count, nativeKernelsEnabled } from './state.js';
-import { registerOverWasm } from './custom-kernels.js';
+import { allFloat32, registerOverWasm } from './custom-kernels.js';
 
 /** The addon's entry points (offsets are bytes on the heap). */
 export interface SoftmaxCrossEntropyAddon {
@@ -16,7 +16,6 @@ export interface SoftmaxCrossEntropyAddon {
   softmaxCrossEntropyGrad(heap: Uint8Array, dyOff: number, zOff: number, labelsOff: number, maskOff: number, lseOff: number, dzOff: number, N: number, K: number): void;
 }
 
-const allFloat32 = (ts: Array<tf.TensorInfo | undefined>) => ts.every((t) => t != null && t.dtype === 'float32');
 
 function forward(addon: SoftmaxCrossEntropyAddon): tf.KernelFunc {
   return (args) => {
