@@ -14,6 +14,8 @@
  *
  * Without --methods, the image models run ew, pcgrad and pcgrad@rep and the text models ew only;
  * --methods applies the methods given to every model (both sides implement them for the text models too).
+ * Each mtljs row runs in its own Node process (bench/row-process.ts), as each PyTorch setting does, so
+ * both peak RSS columns are one model's training; --in-process runs them all in the bench's process.
  * --samples: MNIST training samples (default 4096); --sentences: at most this many SNIPS training
  * sentences, in full batches of 64 (default: all 13,084 → 204 batches).
  *
@@ -29,11 +31,13 @@
  */
 import fs from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { initBackend } from '../src/engine/backend.js';
 import { loadMnist } from '../src/data/loaders/mnist.js';
 import type { Dataset } from '../src/data/types.js';
 import { measureMtljs, type MeasureResult } from './mtljs.js';
+import { measureInChild, writeRowData } from './row-process.js';
 import { findTorchPython, PYTORCH_MISSING, REFERENCE_BLAS_WARNING, runTorchBench, writeTorchData, type TorchModelResult, type TorchResult } from './pytorch.js';
 import {
   BENCH_METHOD_DESCRIBE, BENCH_METHODS, BENCH_MODELS, benchRate, benchSpec, defaultBenchMethods, isTextBenchModel, parseChoiceList,
@@ -43,13 +47,16 @@ import { loadTextBenchData, type TextBenchData } from './text-data.js';
 
 const USAGE = `usage: npm run bench -- [--json] [--seconds N] [--torch-seconds N] [--backend wasm|cpu|tensorflow]
                        [--models mlp,cnn,text_bigru,text_transformer] [--methods ew,pcgrad,pcgrad@rep]
-                       [--samples N] [--sentences N] [--torch-threads default,2,1] [--torch-method-threads ew-best|all]
+                       [--samples N] [--sentences N] [--torch-threads default,2,1] [--torch-method-threads ew-best|all] [--in-process]
   models: mlp, cnn (MNIST; steps/s), text_bigru, text_transformer (SNIPS intent + slots; sentences/s = steps/s x 64);
           default: all four
   methods: default ew, pcgrad, pcgrad@rep for mlp and cnn and ew for the text models; --methods applies to every model
-  --samples: MNIST training samples (default 4096); --sentences: SNIPS training sentences, full batches of 64 (default: all)`;
+  --samples: MNIST training samples (default 4096); --sentences: SNIPS training sentences, full batches of 64 (default: all)
+  --in-process: every mtljs row in the bench's own process (default: each in its own, as PyTorch's are)`;
 
 interface Args {
+  /** Every mtljs row in this process (the default runs each in its own, as PyTorch's settings are). */
+  inProcess: boolean;
   json: boolean;
   seconds: number;
   torchSeconds: number;
@@ -76,6 +83,7 @@ function parse(argv: string[]): Args {
     args: argv,
     options: {
       json: { type: 'boolean', default: false },
+      'in-process': { type: 'boolean', default: false },
       seconds: { type: 'string' },
       'torch-seconds': { type: 'string' },
       backend: { type: 'string' },
@@ -104,6 +112,7 @@ function parse(argv: string[]): Args {
   if (!/^(default|\d+)(,(default|\d+))*$/.test(torchThreads)) throw new Error(`--torch-threads: a list like default,2,1, got "${torchThreads}"`);
   return {
     json: values.json ?? false,
+    inProcess: values['in-process'] ?? false,
     seconds,
     // Each PyTorch thread setting gets half the mtljs budget (three settings per model).
     torchSeconds: positive('torch-seconds', values['torch-seconds'], Math.max(1, seconds / 2)),
@@ -202,7 +211,11 @@ async function main(): Promise<void> {
       rows.filter((r) => isTextBenchModel(r.model)).forEach((r) => { r.mtljsError = why; r.torchError = why; });
     }
   }
+  // Each row in its own process by default (bench/row-process.ts), reading the data written here once.
+  const rowDir = args.inProcess ? null : fs.mkdtempSync(path.join(os.tmpdir(), 'mtljs-bench-rows-'));
+  if (rowDir) writeRowData(rowDir, { mnist: flat ?? undefined, text: text ?? undefined });
   const measure = (model: BenchModelName, method: BenchMethod, seconds: number): MeasureResult => {
+    if (rowDir) return measureInChild({ dir: rowDir, model, method, seconds, backend: args.backend });
     if (isTextBenchModel(model)) {
       if (!text) throw new Error('no SNIPS data');
       return measureMtljs({ model, method, data: text, seconds });
@@ -211,7 +224,8 @@ async function main(): Promise<void> {
   };
   const runnable = rows.filter((r) => !r.mtljsError);
 
-  if (backend && runnable.length) {
+  if (backend && runnable.length && args.inProcess) {
+    // (A row in its own process warms that process up itself.)
     // The first measurement would otherwise pay the process's own warm-up (JIT, wasm heap growth,
     // the native thread pool) alone: one untimed second of the first model first.
     log('process warm-up (1 s, not reported)');
@@ -241,6 +255,8 @@ async function main(): Promise<void> {
       }
     }
   }
+
+  if (rowDir) fs.rmSync(rowDir, { recursive: true, force: true });
 
   // PyTorch: one torch_bench.py run per group of models that share a method list (the image models'
   // three methods, the text models' ew by default).
@@ -381,7 +397,9 @@ async function main(): Promise<void> {
   if (losses.length) out.push(`summed task loss, first step → after the last timed step (training runs on both sides): ${losses.join('; ')}`);
   const growth = rows.filter((r) => r.mtljs).map((r) => `${r.model} ${r.method} ${r.mtljs!.rssStartMB.toFixed(0)} → ${r.mtljs!.rssEndMB.toFixed(0)} MB (${r.mtljs!.steps} steps)`);
   if (growth.length) out.push(`mtljs RSS from the start to the end of each timed loop: ${growth.join('; ')}`);
-  out.push('peak RSS: mtljs = the whole Node process (all models and methods so far, data included) sampled every step; PyTorch = the best setting\'s own process (ru_maxrss)');
+  out.push(args.inProcess
+    ? 'peak RSS: mtljs = the whole Node process (all models and methods so far, data included; --in-process) sampled every step; PyTorch = the best setting\'s own process (ru_maxrss)'
+    : 'peak RSS: mtljs = the row\'s own Node process (its data included) sampled every step; PyTorch = the best setting\'s own process (ru_maxrss)');
   for (const n of notes) out.push(n);
   console.log(out.join('\n'));
   if (args.json) {
