@@ -24,8 +24,8 @@ async function main(): Promise<void> {
     const images = model === 'cnn' ? { ...data.mnist, inputShape: [28, 28, 1] } : data.mnist;
     return measureMtljs({ model: model as Exclude<BenchModelName, 'text_bigru' | 'text_transformer'>, method: method as BenchMethod, data: images, seconds: s });
   };
-  // The process's own warm-up (JIT, wasm heap growth, the native thread pool), untimed.
-  measure(1);
+  // A fresh process, warmed up by the same rule as each PyTorch child (bench/spec.ts WARMUP), nothing more:
+  // a separate warm-up model would also leave its memory in the peak RSS.
   process.stdout.write(`${JSON.stringify(measure(Number(seconds)))}\n`);
 }
 

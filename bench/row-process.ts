@@ -5,9 +5,9 @@
  * stays), and no row inherits another's heap or JIT state.
  *
  * The parent writes the datasets once (writeRowData: a JSON description + raw float32 files, ~13 MB for
- * the 4,096 MNIST samples); each child (bench/row-child.ts) reads them back, starts the backend, runs an
- * untimed second of the same row (the process's own warm-up: JIT, wasm heap growth, the native thread
- * pool), then the measured run, and prints its MeasureResult as one JSON line.
+ * the 4,096 MNIST samples); each child (bench/row-child.ts) reads them back, starts the backend, runs the
+ * row with the warm-up rule both sides share (bench/spec.ts WARMUP) and prints its MeasureResult as one
+ * JSON line.
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
