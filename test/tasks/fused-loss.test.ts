@@ -15,6 +15,7 @@ import { maskedMean } from '../../src/tasks/masked.js';
 import { sigmoidCrossEntropy } from '../../src/tasks/sigmoid.js';
 import { smoothL1 } from '../../src/tasks/box.js';
 import { mulberry32 } from '../../src/data/split.js';
+import { relDiff } from '../helpers/engine.js';
 
 beforeAll(async () => {
   expect(await initBackend('wasm')).toBe('wasm');
@@ -23,16 +24,6 @@ beforeAll(async () => {
 const TOL = 1e-5;
 
 type OpsLoss = (logits: tf.Tensor, labels: tf.Tensor, mask: tf.Tensor) => tf.Tensor;
-
-function relDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  expect(b.length).toBe(a.length);
-  let d = 0, s = 1;
-  for (let i = 0; i < a.length; i++) {
-    d = Math.max(d, Math.abs(a[i]! - b[i]!));
-    s = Math.max(s, Math.abs(a[i]!));
-  }
-  return d / s;
-}
 
 /** Loss and d(scale·loss)/dlogits of both forms on the same inputs. */
 function compare(ops: OpsLoss, kernel: LossKernel, logits: tf.Tensor, labels: tf.Tensor, mask: tf.Tensor, scale = 1.7): void {

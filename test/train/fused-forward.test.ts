@@ -15,22 +15,13 @@ import { createTask } from '../../src/tasks/registry.js';
 import type { TaskSpec } from '../../src/data/types.js';
 import { setNativeKernelsEnabled } from '../../src/engine/native/index.js';
 import { dropoutLayers, reseedDropout } from '../../src/train/dropout-seeds.js';
+import { relDiff } from '../helpers/engine.js';
 
 beforeAll(async () => {
   expect(await initBackend('wasm')).toBe('wasm');
 });
 
 const TOL = 1e-5;
-
-function relDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  expect(b.length).toBe(a.length);
-  let d = 0, s = 1;
-  for (let i = 0; i < a.length; i++) {
-    d = Math.max(d, Math.abs(a[i]! - b[i]!));
-    s = Math.max(s, Math.abs(a[i]!));
-  }
-  return d / s;
-}
 
 const specs: TaskSpec[] = [
   { name: 'digit', kind: 'multiclass', width: 1, outputSize: 10 },
