@@ -37,7 +37,7 @@ import { initBackend } from '../src/engine/backend.js';
 import { loadMnist } from '../src/data/loaders/mnist.js';
 import type { Dataset } from '../src/data/types.js';
 import { measureMtljs, type MeasureResult } from './mtljs.js';
-import { measureInChild, writeRowData } from './row-process.js';
+import { measureInChild, prepareRowChild, writeRowData } from './row-process.js';
 import { findTorchPython, PYTORCH_MISSING, REFERENCE_BLAS_WARNING, runTorchBench, writeTorchData, type TorchModelResult, type TorchResult } from './pytorch.js';
 import {
   BENCH_METHOD_DESCRIBE, BENCH_METHODS, BENCH_MODELS, benchRate, benchSpec, defaultBenchMethods, isTextBenchModel, parseChoiceList,
@@ -213,7 +213,10 @@ async function main(): Promise<void> {
   }
   // Each row in its own process by default (bench/row-process.ts), reading the data written here once.
   const rowDir = args.inProcess ? null : fs.mkdtempSync(path.join(os.tmpdir(), 'mtljs-bench-rows-'));
-  if (rowDir) writeRowData(rowDir, { mnist: flat ?? undefined, text: text ?? undefined });
+  if (rowDir) {
+    writeRowData(rowDir, { mnist: flat ?? undefined, text: text ?? undefined });
+    await prepareRowChild();
+  }
   const measure = (model: BenchModelName, method: BenchMethod, seconds: number): MeasureResult => {
     if (rowDir) return measureInChild({ dir: rowDir, model, method, seconds, backend: args.backend });
     if (isTextBenchModel(model)) {
