@@ -82,8 +82,11 @@ async function tableUi(model) {
     let input;
     if (f.type === 'numeric') {
       input = el('input', { type: 'number', step: 'any', name: f.column, placeholder: `mean ${f.mean.toFixed(1)}`, 'data-column': f.column });
-    } else {
+    } else if (f.categories && f.categories.length <= 200 && f.type !== 'ids') {
       input = el('select', { name: f.column, 'data-column': f.column }, [el('option', { value: '', text: '(missing)' }), ...f.categories.map((c) => el('option', { value: c, text: c }))]);
+    } else {
+      // Hashed or large vocabularies and id lists (`a|b|c`): typed in.
+      input = el('input', { type: 'text', name: f.column, placeholder: f.type === 'ids' ? `ids separated by ${f.separator}` : 'a value', 'data-column': f.column });
     }
     inputs[f.column] = input;
     form.append(el('label', {}, [el('span', { text: f.column }), input]));

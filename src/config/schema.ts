@@ -65,8 +65,28 @@ const csvData = strictKeys({
   /** csv and tsv only (default true). */
   header: z.boolean().optional(),
   columns: z.array(z.string()).optional(),
-  features: z.union([z.literal('all'), z.array(strictKeys({ column: z.string(), type: columnType })).min(1)], {
-    error: () => 'expected all, or a list of { column, type: numeric | categorical }',
+  /**
+   * A categorical feature with `embedding: d` is looked up in a trained d-wide table instead of one-hot
+   * encoded (ids from its vocabulary, values seen fewer than minCount times out of it, or from `hash`
+   * buckets); `type: ids` is a separator-joined list of such ids, averaged (src/data/feature-ids.ts).
+   */
+  features: z.union([z.literal('all'), z.array(strictKeys({
+    column: z.string(),
+    type: z.enum(['numeric', 'categorical', 'ids']),
+    embedding: z.number().int().min(1).max(4096).optional(),
+    hash: z.number().int().min(1).max((1 << 24) - 1).optional(),
+    minCount: z.number().int().min(1).optional(),
+    separator: z.string().min(1).optional(),
+    maxLength: z.number().int().min(1).max(1024).optional(),
+  }).superRefine((f, ctx) => {
+    const issue = (message: string, key: string) => ctx.addIssue({ code: 'custom', message, path: [key] });
+    if (f.type === 'numeric') for (const key of ['embedding', 'hash', 'minCount', 'separator', 'maxLength'] as const) if (f[key] !== undefined) issue(`${key} applies to categorical and ids features (this one is numeric)`, key);
+    if (f.type === 'categorical') for (const key of ['separator', 'maxLength'] as const) if (f[key] !== undefined) issue(`${key} applies to ids features`, key);
+    if (f.type === 'ids' && f.embedding === undefined) issue('an ids feature needs an embedding dimension (embedding: 16, say)', 'embedding');
+    if (f.hash !== undefined && f.embedding === undefined) issue('hash buckets need an embedding dimension (embedding: 16, say): hashed ids are looked up, not one-hot', 'hash');
+    if (f.hash !== undefined && f.minCount !== undefined) issue('give hash or minCount, not both', 'minCount');
+  })).min(1)], {
+    error: (iss) => iss.code === 'invalid_union' ? 'expected all, or a list of { column, type: numeric | categorical | ids, … }' : undefined,
   }).default('all'),
   /** features: all only: columns left out. */
   exclude: z.array(z.string()).optional(),

@@ -20,13 +20,13 @@ const fmt = (n: number) => n.toLocaleString('en-US');
 export function checkInputWidth(state: PreprocessingState, max = DEFAULT_LIMITS.maxInputWidth): void {
   if (state.inputSize <= max) return;
   const wide = state.features
-    .filter((f): f is Extract<typeof f, { type: 'categorical' }> => f.type === 'categorical')
+    .filter((f): f is Extract<typeof f, { type: 'categorical'; embedding?: undefined }> => f.type === 'categorical' && f.embedding === undefined)
     .sort((a, b) => b.categories.length - a.categories.length)
     .slice(0, 3)
     .map((f) => `'${f.column}' (${fmt(f.categories.length)} categories)`);
   throw new Error(
     `the encoded input would be ${fmt(state.inputSize)} values wide, over the limit of ${fmt(max)}` +
       (wide.length ? `; the widest categorical columns: ${wide.join(', ')}` : '') +
-      '. Drop or bucket such columns, or raise limits.maxInputWidth in the config',
+      '. Embed such columns instead of one-hot encoding them ({ column, type: categorical, embedding: 16 }, with minCount or hash buckets), drop them, or raise limits.maxInputWidth in the config',
   );
 }

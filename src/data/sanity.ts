@@ -10,6 +10,7 @@
  * Pure code on the encoded dataset (no Node APIs, runs in a browser too).
  */
 import type { Dataset, DatasetSplit, PreprocessingState } from './types.js';
+import { featureWidth } from './preprocess.js';
 
 export interface SanityReport {
   errors: string[];
@@ -21,8 +22,8 @@ function inputName(pre: PreprocessingState | undefined, j: number): string {
   if (!pre) return `input ${j}`;
   let at = 0;
   for (const f of pre.features) {
-    const width = f.type === 'numeric' ? 1 : f.categories.length;
-    if (j < at + width) return f.type === 'numeric' ? `feature '${f.column}'` : `feature '${f.column}' (category '${f.categories[j - at]}')`;
+    const width = featureWidth(f);
+    if (j < at + width) return f.type === 'categorical' && f.embedding === undefined ? `feature '${f.column}' (category '${f.categories[j - at]}')` : `feature '${f.column}'`;
     at += width;
   }
   return `input ${j}`;

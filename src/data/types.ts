@@ -43,12 +43,26 @@ export interface DatasetSplit {
   preprocessing?: PreprocessingState;
 }
 
+/**
+ * Where an id feature's ids come from: its vocabulary (training values seen at least minCount times,
+ * sorted; id 1 + position), or `hash` buckets (id 1 + FNV-1a(value) mod hash). Id 0 is missing and
+ * out-of-vocabulary; ./feature-ids.ts.
+ */
+export type IdSource = { categories: string[]; hash?: undefined } | { hash: number; categories?: undefined };
+
 export type FeatureState =
   | { column: string; type: 'numeric'; mean: number; std: number }
-  | { column: string; type: 'categorical'; categories: string[] };
+  /** One-hot (no `embedding`): one value per category; with `embedding`: one id slot, looked up in a table of that dimension. */
+  | ({ column: string; type: 'categorical'; embedding?: undefined; categories: string[]; hash?: undefined })
+  | ({ column: string; type: 'categorical'; embedding: number } & IdSource)
+  /** A list of ids in one cell (`separator`-joined, e.g. a user's last items): maxLength id slots (-1 = none), embedded and mean-pooled. */
+  | ({ column: string; type: 'ids'; embedding: number; separator: string; maxLength: number } & IdSource);
+
+/** The feature states that are embedded (an id slot or a list of id slots, not one-hot). */
+export type EmbeddedFeatureState = Extract<FeatureState, { embedding: number }>;
 
 export interface PreprocessingState {
-  /** Feature columns in input order; categorical ones expand to one-hot blocks. */
+  /** Feature columns in input order; one-hot categorical ones expand to blocks, embedded ones to id slots. */
   features: FeatureState[];
   /** Length of the encoded input vector. */
   inputSize: number;
@@ -60,10 +74,20 @@ export type RawValue = string | number | null | undefined;
 /** A raw record keyed by column name (a table row, or a JSON object sent to the server). */
 export type RawRecord = Record<string, RawValue>;
 
-/** How one input column is encoded: numeric → standardized, categorical → one-hot. */
+/**
+ * How one input column is encoded: numeric → standardized; categorical → one-hot, or with `embedding`
+ * (a dimension) → an id looked up in a trained table (ids from the vocabulary, values seen fewer than
+ * `minCount` times (default 1) → the out-of-vocabulary id, or from `hash` buckets); ids → a
+ * `separator`-joined list (default '|') of at most `maxLength` (default 20) ids, embedded and averaged.
+ */
 export interface FeatureSpec {
   column: string;
-  type: 'numeric' | 'categorical';
+  type: 'numeric' | 'categorical' | 'ids';
+  embedding?: number;
+  hash?: number;
+  minCount?: number;
+  separator?: string;
+  maxLength?: number;
 }
 
 /** How one task's labels are read from raw columns (see TaskSpec for the label conventions). */

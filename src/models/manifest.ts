@@ -14,6 +14,7 @@
  */
 import { z } from 'zod';
 import { featureWidth } from '../data/preprocess.js';
+import { MAX_TABLE_ROWS } from '../data/feature-ids.js';
 import type { PreprocessingState, TaskSpec } from '../data/types.js';
 import { createTask, taskKindNames } from '../tasks/registry.js';
 import { clip, ModelFileError, schemaProblem } from './errors.js';
@@ -78,7 +79,14 @@ const taskSchema = z.looseObject({
 
 const featureSchema = z.discriminatedUnion('type', [
   z.looseObject({ column: z.string().min(1), type: z.literal('numeric'), mean: z.number(), std: z.number().positive() }),
-  z.looseObject({ column: z.string().min(1), type: z.literal('categorical'), categories: z.array(z.string()) }),
+  z.looseObject({
+    column: z.string().min(1), type: z.literal('categorical'), categories: z.array(z.string()).optional(),
+    embedding: positiveInt.optional(), hash: positiveInt.max(MAX_TABLE_ROWS - 1).optional(),
+  }),
+  z.looseObject({
+    column: z.string().min(1), type: z.literal('ids'), categories: z.array(z.string()).optional(), embedding: positiveInt,
+    hash: positiveInt.max(MAX_TABLE_ROWS - 1).optional(), separator: z.string().min(1), maxLength: positiveInt,
+  }),
 ]);
 
 const manifestSchema = z.looseObject({
@@ -116,8 +124,11 @@ function inconsistency(m: Manifest): string | null {
     const at = `preprocessing.features[${i}] ('${clip(f.column)}')`;
     if (columns.has(f.column)) return `${at}: column listed twice`;
     columns.add(f.column);
-    if (f.type === 'categorical') {
-      if (f.categories.length === 0) return `${at}: categorical feature with an empty category list (the column would be encoded as nothing)`;
+    if (f.type !== 'numeric') {
+      if ((f.categories === undefined) === (f.hash === undefined)) return `${at}: give the feature's categories or its hash buckets (one of the two)`;
+      if (f.hash !== undefined && f.embedding === undefined) return `${at}: hash buckets need an embedding dimension`;
+      if (!f.categories) continue;
+      if (f.categories.length === 0 && f.embedding === undefined) return `${at}: categorical feature with an empty category list (the column would be encoded as nothing)`;
       const seen = new Set<string>();
       for (const c of f.categories) {
         if (seen.has(c)) return `${at}: category '${clip(c)}' is listed twice`;

@@ -10,8 +10,11 @@ import { crossStitch, crossStitchOptions, type CrossStitchConfig } from './cross
 import { mmoe, mmoeOptions, type MmoeConfig } from './mmoe.js';
 import { mtan, mtanOptions, type MtanConfig } from './mtan.js';
 import { cgc, cgcOptions, ple, pleOptions, type CgcConfig, type PleConfig } from './ple.js';
+import { esmm, esmmOptions, type EsmmConfig } from './esmm.js';
 import { textHardSharing, textHpsOptions } from './text-hps.js';
 import { fusionModel, fusionOptions } from './fusion/model.js';
+import type { PreprocessingState } from '../data/types.js';
+import { embeddingLayout, withFeatureEmbedding } from './tabular.js';
 import type { ArchitectureContext, ArchitectureFactory, MultiTaskModel } from './types.js';
 
 export const ARCHITECTURES = new Registry<ArchitectureFactory>({ kind: 'architecture' })
@@ -23,7 +26,8 @@ export const ARCHITECTURES = new Registry<ArchitectureFactory>({ kind: 'architec
   .register('mmoe', (ctx, config) => mmoe(ctx, config as unknown as MmoeConfig), mmoeOptions)
   .register('cgc', (ctx, config) => cgc(ctx, config as unknown as CgcConfig), cgcOptions)
   .register('ple', (ctx, config) => ple(ctx, config as unknown as PleConfig), pleOptions)
-  .register('additive', (ctx, config) => additive(ctx, config as unknown as AdditiveConfig), additiveOptions);
+  .register('additive', (ctx, config) => additive(ctx, config as unknown as AdditiveConfig), additiveOptions)
+  .register('esmm', (ctx, config) => esmm(ctx, config as unknown as EsmmConfig), esmmOptions);
 
 export function architectureNames(): string[] {
   return ARCHITECTURES.names();
@@ -39,8 +43,12 @@ export function registerArchitecture(name: string, factory: ArchitectureFactory,
 
 /**
  * The architecture `name` built for the tasks of `ctx`; `config` holds the model settings (encoder,
- * head) and the architecture's options, which the architecture checks (unknown keys, values).
+ * head) and the architecture's options, which the architecture checks (unknown keys, values). With a
+ * table's `preprocessing` that embeds features, the model starts with their embedding layer (./tabular.ts).
  */
-export function buildModel(name: string, ctx: ArchitectureContext, config: Record<string, unknown>): MultiTaskModel {
-  return ARCHITECTURES.get(name)(ctx, config);
+export function buildModel(name: string, ctx: ArchitectureContext, config: Record<string, unknown>, preprocessing?: PreprocessingState): MultiTaskModel {
+  const factory = ARCHITECTURES.get(name);
+  // Embedded features (ids looked up in trained tables): the architecture reads the embedding layer's output.
+  const layout = preprocessing ? embeddingLayout(preprocessing, ctx.seed) : null;
+  return layout ? withFeatureEmbedding(layout, ctx, (inner) => factory(inner, config)) : factory(ctx, config);
 }

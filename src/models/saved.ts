@@ -18,6 +18,7 @@ import { loadedModel } from './loaded.js';
 import { parseManifest, tasksFromManifest, type Manifest } from './manifest.js';
 import type { MultiTaskModel } from './types.js';
 import type { Task } from '../tasks/types.js';
+import './tabular.js'; // registers the embedding and ESMM layers before a saved model is loaded
 
 export interface SavedModel {
   model: MultiTaskModel;

@@ -32,6 +32,8 @@ function encoderCopies(m: ModelShape, tasks: number): number {
       return num(o['sharedExperts'], 2) + tasks * num(o['taskExperts'], 1);
     case 'ple':
       return num(o['levels'], 2) * (num(o['sharedExperts'], 2) + tasks * num(o['taskExperts'], 1));
+    case 'esmm':
+      return 2; // a CTR and a CVR tower
     case 'cross-stitch':
     case 'mtan':
     case 'additive':
@@ -41,10 +43,19 @@ function encoderCopies(m: ModelShape, tasks: number): number {
   }
 }
 
-/** Estimated parameters of an MLP-encoder model with `inputWidth` inputs and the given task outputs. */
-export function estimateParameters(m: ModelShape, inputWidth: number, outputSizes: number[]): SizeEstimate | undefined {
+/**
+ * Estimated parameters of an MLP-encoder model with `inputWidth` inputs (the encoder's: after the
+ * embedding layer, when features are embedded) and the given task outputs, plus the embedding tables.
+ */
+export function estimateParameters(m: ModelShape, inputWidth: number, outputSizes: number[], tables: { column: string; rows: number; dim: number }[] = []): SizeEstimate | undefined {
   if (m.encoder.type !== 'mlp' || !m.encoder.hidden) return undefined;
   let largest = { name: '', parameters: 0 };
+  let embeddings = 0;
+  for (const t of tables) {
+    const p = t.rows * t.dim;
+    embeddings += p;
+    if (p > largest.parameters) largest = { name: `the embedding table of '${t.column}' (${t.rows} × ${t.dim})`, parameters: p };
+  }
   const dense = (name: string, fanIn: number, units: number) => {
     const p = fanIn * units + units;
     if (p > largest.parameters) largest = { name, parameters: p };
@@ -65,5 +76,5 @@ export function estimateParameters(m: ModelShape, inputWidth: number, outputSize
     });
     heads += dense(`head ${t + 1} output (${w} → ${out})`, w, out);
   });
-  return { parameters: encoder * encoderCopies(m, outputSizes.length) + heads, largest };
+  return { parameters: embeddings + encoder * encoderCopies(m, outputSizes.length) + heads, largest };
 }

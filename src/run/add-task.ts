@@ -112,7 +112,7 @@ export async function runAddTask(config: ExperimentConfig, o: AddTaskOptions): P
   const baseTasks = makeTasks(base, fit), addTasks = makeTasks(add, fit);
   const allTasks = [...baseTasks, ...addTasks];
   const { options: archOptions, ...modelConfig } = config.model;
-  const build = () => buildModel(config.model.architecture, { inputShape: fit.inputShape, tasks: allTasks, seed: config.seed }, { ...modelConfig, ...archOptions });
+  const build = () => buildModel(config.model.architecture, { inputShape: fit.inputShape, tasks: allTasks, seed: config.seed }, { ...modelConfig, ...archOptions }, split.preprocessing);
   const model = build();
   const trainerOptions = (epochs: number, label: string): TrainerOptions => ({
     epochs, batchSize: config.train.batchSize,

@@ -31,6 +31,8 @@ import { isSequenceData, sequenceDataName } from '../config/sequence-data.js';
 import { checkDataset } from '../data/sanity.js';
 import { DataError } from '../data/errors.js';
 import { estimateParameters } from '../models/size.js';
+import { embeddingLayout } from '../models/tabular.js';
+import { embeddedWidth } from '../models/tabular-layers.js';
 
 export interface ExperimentOptions {
   outDir: string;
@@ -95,7 +97,7 @@ export async function trainModel(args: {
   // A text dataset (snips, uci-sentiment, …) brings its vocabulary: a text model sized by it, saved with it.
   const text = (split as Partial<TextSplit>).text;
   const fromText = text && config.model.architecture === 'text-hps' && archOptions.vocabSize === undefined ? { vocabSize: text.vocabulary.length } : {};
-  const model = buildModel(config.model.architecture, { inputShape: fit.inputShape, tasks, seed: config.seed }, { ...modelConfig, ...fromText, ...archOptions });
+  const model = buildModel(config.model.architecture, { inputShape: fit.inputShape, tasks, seed: config.seed }, { ...modelConfig, ...fromText, ...archOptions }, split.preprocessing);
   const { method, ...weightingRest } = config.train.weighting;
   const weights = Object.fromEntries(taskNames.map((t) => [t, config.tasks?.[t]?.weight ?? 1]));
   const d = config.data;
@@ -155,7 +157,8 @@ export function checkBeforeTraining(config: ExperimentConfig, split: DatasetSpli
     throw new UsageError(`the input is ${inputWidth.toLocaleString('en-US')} values wide, over limits.maxInputWidth (${config.limits.maxInputWidth.toLocaleString('en-US')}); raise it in the config if this is intended`);
   }
   const outputs = taskNames.map((t) => split.train.tasks.find((s) => s.name === t)!.outputSize);
-  const size = estimateParameters(config.model, inputWidth, outputs);
+  const layout = split.preprocessing ? embeddingLayout(split.preprocessing, config.seed) : null;
+  const size = estimateParameters(config.model, layout ? embeddedWidth(layout) : inputWidth, outputs, layout?.tables);
   if (size && size.parameters > config.limits.maxParameters) {
     throw new UsageError(`the model would have about ${size.parameters.toLocaleString('en-US')} parameters, over limits.maxParameters (${config.limits.maxParameters.toLocaleString('en-US')}); the largest layer is ${size.largest.name} with ${size.largest.parameters.toLocaleString('en-US')}. Make it smaller, or raise the limit in the config`);
   }

@@ -229,9 +229,9 @@ export class Predictor {
         if (f.type === 'numeric' && typeof v === 'string' && !isMissing(v) && !Number.isFinite(Number(v))) {
           throw new RequestError(400, `row ${r}: column '${clip(k)}': not a number: '${clip(v)}'`);
         }
-        if (f.type === 'categorical' && !isMissing(v) && warnings.length < MAX_WARNINGS) {
+        if (f.type === 'categorical' && f.categories && !isMissing(v) && warnings.length < MAX_WARNINGS) {
           const key = typeof v === 'number' ? String(v) : v!.trim();
-          if (!f.categories.includes(key)) warnings.push(`row ${r}: column '${clip(k)}': category '${clip(key)}' was not seen in training (encoded as all zeros)`);
+          if (!f.categories.includes(key)) warnings.push(`row ${r}: column '${clip(k)}': category '${clip(key)}' was not seen in training (encoded as ${f.embedding === undefined ? 'all zeros' : 'the out-of-vocabulary id'})`);
         }
       }
     });

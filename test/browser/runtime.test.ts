@@ -21,14 +21,14 @@ import { initBackend } from '../../src/engine/backend.js';
 import { tf } from '../../src/engine/tf.js';
 import { loadSavedModel, type SavedModel } from '../../src/models/saved.js';
 import { createServer } from '../../src/serve/server.js';
-import { adultConfig, adultTestRecords, kindsConfig, mnistConfig, tmpDir, trainRun, writeKindsCsv } from '../serve/fixtures.js';
+import { adultConfig, adultTestRecords, funnelConfig, kindsConfig, mnistConfig, tmpDir, trainRun, writeFunnelCsv, writeKindsCsv } from '../serve/fixtures.js';
 import { launchChromium, missingChromium, pageErrors, type Chromium } from './chromium.js';
 
 const tmp = tmpDir('browser');
 const screenshots = process.env.MTL_SCREENSHOTS;
 const TOL = 1e-5;
 let chrome: Chromium;
-const runs: Record<'adult' | 'kinds' | 'mnist', string> = { adult: '', kinds: '', mnist: '' };
+const runs: Record<'adult' | 'kinds' | 'mnist' | 'funnel', string> = { adult: '', kinds: '', mnist: '', funnel: '' };
 
 function nodePredict(saved: SavedModel, x: Float32Array, n: number): Record<string, number[]> {
   const outs = tf.tidy(() => {
@@ -77,13 +77,14 @@ async function shot(page: Page, name: string): Promise<void> {
 
 beforeAll(async () => {
   await initBackend('wasm');
-  const [adult, kinds, mnist, browser] = await Promise.all([
+  const [adult, kinds, mnist, funnel, browser] = await Promise.all([
     trainRun(tmp, 'adult', adultConfig('adult-browser')),
     trainRun(tmp, 'kinds', kindsConfig(writeKindsCsv(tmp))),
     trainRun(tmp, 'mnist', mnistConfig()),
+    trainRun(tmp, 'funnel', funnelConfig(writeFunnelCsv(tmp, 1500))),
     launchChromium(),
   ]);
-  Object.assign(runs, { adult, kinds, mnist });
+  Object.assign(runs, { adult, kinds, mnist, funnel });
   chrome = browser;
 });
 
@@ -183,6 +184,27 @@ describe('the demo page predicts what Node predicts (1e-5)', () => {
       expect(shownPrice).toBeGreaterThan(50);
       expect(await page.getByTestId('out-cls-label').textContent()).toMatch(/^[abc]$/);
       await shot(page, 'browser-kinds.png');
+      expect(errors).toEqual([]);
+    } finally {
+      await page.close();
+      await app.close();
+    }
+  });
+
+  it('ESMM with embedded ID features (vocabulary, hash buckets, id lists): the page registers the mtljs layers and predicts as Node does', async () => {
+    const saved = await loadSavedModel(`${runs.funnel}/model`);
+    const { page, app, errors } = await openDemo(runs.funnel);
+    try {
+      const rows: RawRecord[] = Array.from({ length: 40 }, (_, i) => ({
+        user: i % 9 === 0 ? 'nobody' : `u${i * 7}`, item: `i${i % 65}`, device: ['ios', 'android', 'web', null][i % 4]!,
+        price: i % 5 === 0 ? null : (i % 30) / 10, history: i % 3 ? `i${i % 60}|i${(i * 11) % 60}|i${(i * 3) % 60}` : '',
+      }));
+      const browser = await page.evaluate((r) => (window as any).mtlDemo.predictRows(r), rows);
+      const node = nodePredict(saved, encodeRows(saved.manifest.preprocessing!, rows), rows.length);
+      const worst = expectClose(browser, node, 'funnel');
+      console.log(`[browser] ESMM + embeddings: 40 rows, largest relative difference ${worst.toExponential(2)}`);
+      browser.purchase!.forEach((p: number, i: number) => expect(p).toBeLessThanOrEqual(browser.click![i]! + 1e-6));
+      await shot(page, 'browser-funnel.png');
       expect(errors).toEqual([]);
     } finally {
       await page.close();

@@ -86,6 +86,64 @@ export function writeKindsCsv(dir: string, n = 600): string {
   return file;
 }
 
+/**
+ * A synthetic click → purchase funnel (purchase only after a click) with ID features: `user` (400
+ * values, a vocabulary), `item` (60, hashed), `device` (one-hot), `price` and `history` (up to 4 item
+ * ids joined by '|'). Clicks depend on user and item biases and the history, purchases on a second
+ * user effect and the price; mulberry32-seeded.
+ */
+export function writeFunnelCsv(dir: string, n = 3000, seed = 42): string {
+  let s = seed;
+  const rnd = () => {
+    s = (s + 0x6d2b79f5) | 0;
+    let t = Math.imul(s ^ (s >>> 15), 1 | s);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const gauss = () => Math.sqrt(-2 * Math.log(rnd() + 1e-12)) * Math.cos(2 * Math.PI * rnd());
+  const sig = (z: number) => 1 / (1 + Math.exp(-z));
+  const userBias = Array.from({ length: 400 }, gauss);
+  const userBuys = Array.from({ length: 400 }, gauss);
+  const itemBias = Array.from({ length: 60 }, gauss);
+  const lines = ['user,item,device,price,history,click,purchase'];
+  for (let r = 0; r < n; r++) {
+    const u = Math.floor(rnd() * 400);
+    const i = Math.floor(rnd() * 60);
+    const device = ['ios', 'android', 'web'][Math.floor(rnd() * 3)]!;
+    const price = rnd() * 3;
+    const history = Array.from({ length: Math.floor(rnd() * 5) }, () => Math.floor(rnd() * 60));
+    const h = history.reduce((a, x) => a + itemBias[x]!, 0) / Math.max(1, history.length);
+    const click = rnd() < sig(1.5 * userBias[u]! + itemBias[i]! - 0.5 + 0.5 * h) ? 1 : 0;
+    const purchase = click && rnd() < sig(1.5 * userBuys[u]! - price + 0.5) ? 1 : 0;
+    lines.push(`u${u},i${i},${device},${price.toFixed(3)},${history.map((x) => `i${x}`).join('|')},${click},${purchase}`);
+  }
+  const file = path.join(dir, 'funnel.csv');
+  fs.writeFileSync(file, lines.join('\n') + '\n');
+  return file;
+}
+
+/** ESMM (or `architecture`) on the funnel, with embedded user, item and history features. */
+export function funnelConfig(csv: string, architecture = 'esmm', train = '{ epochs: 3, batchSize: 128, lr: 0.01, earlyStopping: false }'): string[] {
+  return [
+    `name: funnel-${architecture}`,
+    'seed: 0',
+    'data:',
+    '  dataset: csv',
+    `  train: ${JSON.stringify(csv)}`,
+    '  features:',
+    '    - { column: user, type: categorical, embedding: 8 }',
+    '    - { column: item, type: categorical, hash: 1000, embedding: 8 }',
+    '    - { column: device, type: categorical }',
+    '    - { column: price, type: numeric }',
+    '    - { column: history, type: ids, embedding: 8, maxLength: 4 }',
+    '  targets:',
+    '    - { task: click, kind: binary, columns: [click] }',
+    '    - { task: purchase, kind: binary, columns: [purchase] }',
+    `model: { architecture: ${architecture}, encoder: { type: mlp, hidden: [32] } }`,
+    `train: ${train}`,
+  ];
+}
+
 export function kindsConfig(csv: string): string[] {
   return [
     'name: kinds',

@@ -8,13 +8,14 @@
  * rhythmic attributes (BH_LowPeakAmp … BHSUM3) and the 64 timbre attributes (Mean_Acc1298_… , Std_…).
  */
 import type { PreprocessingState } from '../../data/types.js';
+import { featureNames } from '../../data/preprocess.js';
 
 export type ViewSpec = readonly (number | string)[];
 export type ViewSpecs = Record<string, ViewSpec>;
 
 /** One name per input column, in input order. */
 export function inputNames(pre: PreprocessingState): string[] {
-  return pre.features.flatMap((f) => (f.type === 'numeric' ? [f.column] : f.categories.map((c) => `${f.column}=${c}`)));
+  return featureNames(pre);
 }
 
 /**
