@@ -300,6 +300,33 @@ export function wasmBackend(backend: unknown = tf.backend()): WasmBackendInterna
   return b as unknown as WasmBackendInternals;
 }
 
+interface WasmTensorRegistry {
+  disposeData(id: number): void;
+  registerTensor(id: number, size: number, memoryOffset: number): void;
+}
+
+/**
+ * Tells the wasm module that a tensor's values changed in place (the fused Adam writes parameters on
+ * the heap without a new tensor). tfjs-backend-wasm's XNNPACK kernels cache operators keyed by their
+ * weights' tensor id — a MatMul's packed weights, a Conv2D's packed filter — and drop them only when that
+ * id is disposed; after an in-place write they would go on computing with the old values. So the id is
+ * disposed in the module (which runs the caches' disposal callbacks) and registered again at the same
+ * memory: the JavaScript side (dataIdMap, refCount) is untouched and nothing is freed or copied.
+ * Measured before this: with the native kernels on, an Adam run's small last batch (below the native
+ * GEMM's size threshold, so on XNNPACK) used weights from an earlier epoch, and a resumed run differed
+ * from the uninterrupted one.
+ */
+export function wasmValuesChangedInPlace(backend: WasmBackendInternals, t: tf.TensorInfo): void {
+  const d = backend.dataIdMap.get(t.dataId) as { id?: unknown; memoryOffset: number } | undefined;
+  const registry = (backend.wasm as { tfjs?: Partial<WasmTensorRegistry> }).tfjs;
+  if (d == null) return;
+  if (typeof d.id !== 'number' || !registry || !isFunction(registry.disposeData) || !isFunction(registry.registerTensor)) {
+    throw new TfjsInternalsError('BackendWasm.wasm.tfjs.{disposeData,registerTensor} and dataIdMap id', "the wasm module's tensor registry");
+  }
+  registry.disposeData(d.id);
+  registry.registerTensor(d.id, t.shape.reduce((a, b) => a * b, 1), d.memoryOffset);
+}
+
 /** Byte offset of a tensor's data on the wasm heap, or null when it is not there (another backend's tensor). */
 export function wasmHeapOffsetOrNull(backend: WasmBackendInternals, t: tf.TensorInfo): number | null {
   const d = backend.dataIdMap.get(t.dataId);

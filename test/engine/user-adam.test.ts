@@ -113,3 +113,36 @@ describe("the user's own tf.train.adam next to mtljs", () => {
     fused.forEach((v, i) => expect(v, `variable ${i}`).toEqual(ref[i]));
   });
 });
+
+describe('the fused Adam and what tfjs-backend-wasm caches per weight tensor', () => {
+  it('a product on XNNPACK after an in-place update reads the new weights, for a dense product and a convolution', async () => {
+    await initBackend('wasm');
+    expect(nativeKernelsEnabled()).toBe(true);
+    const opt = createOptimizer({ name: 'adam', lr: 0.1 });
+    expect(isFused(opt)).toBe(true);
+    // Products this small stay below the native GEMM's size threshold: they run on tfjs's XNNPACK
+    // kernels, which cache operators (packed weights) keyed by the weight tensor's id.
+    const w = tf.variable(tf.tensor2d(data(12, 3), [4, 3]));
+    const f = tf.variable(tf.tensor4d(data(18, 5), [3, 3, 2, 1]));
+    const x = tf.tensor2d(data(8, 7), [2, 4]);
+    const img = tf.tensor4d(data(2 * 5 * 5 * 2, 9), [2, 5, 5, 2]);
+    const outputs = () => [tf.matMul(x, w), tf.conv2d(img, f, 1, 'same')];
+    const loss = () => tf.add(tf.sum(tf.square(tf.matMul(x, w))), tf.sum(tf.conv2d(img, f, 1, 'same'))) as tf.Scalar;
+    opt.minimize(loss, false, [w, f]); // the first step gives each variable a buffer of its own (a new tensor id)
+    tf.dispose(outputs()); // products that create (and cache) XNNPACK operators for these ids
+    const ids = [w, f].map((v) => v.dataId);
+    const callsBefore = adamCalls();
+    opt.minimize(loss, false, [w, f]);
+    expect(adamCalls()).toBe(callsBefore + 2);
+    expect([w, f].map((v) => v.dataId)).toEqual(ids); // updated in place: same tensors
+    const [after, afterConv] = outputs();
+    // The same products of fresh copies of the updated weights (new tensor ids, nothing cached).
+    const [wCopy, fCopy] = [tf.tensor(w.dataSync(), w.shape), tf.tensor(f.dataSync(), f.shape)];
+    const fresh = tf.matMul(x, wCopy);
+    const freshConv = tf.conv2d(img, fCopy as tf.Tensor4D, 1, 'same');
+    expect(Array.from(after!.dataSync())).toEqual(Array.from(fresh.dataSync()));
+    expect(Array.from(afterConv!.dataSync())).toEqual(Array.from(freshConv.dataSync()));
+    tf.dispose([w, f, x, img, after!, afterConv!, wCopy, fCopy, fresh, freshConv]);
+    opt.dispose();
+  });
+});

@@ -23,7 +23,7 @@
  */
 import { tf } from '../tf.js';
 import {
-  adamInternals, registeredVariable, tensorFromTensorInfo, wasmBackend, wasmHeapOffsetOrNull, type AdamInternals, type WasmBackendInternals,
+  adamInternals, registeredVariable, tensorFromTensorInfo, wasmBackend, wasmHeapOffsetOrNull, wasmValuesChangedInPlace, type AdamInternals, type WasmBackendInternals,
 } from '../tfjs-internals.js';
 import type { NativeAddon } from './build.js';
 import { countNativeCall, nativeAddon, nativeKernelsEnabled } from './state.js';
@@ -92,6 +92,8 @@ function fusedApply(opt: AdamInternals, variableGradients: VariableGradients, ad
       if (pOff != null && gOff != null && mOff != null && vOff != null && exclusive) {
         countNativeCall('adamUpdate');
         addon.adamUpdate(backend.wasm.HEAPU8, pOff, gOff, mOff, vOff, value.size, b1, 1 - b1, b2, 1 - b2, omab1, omab2, opt.epsilon, -opt.learningRate);
+        // The parameter keeps its tensor id: drop what XNNPACK cached of its old values.
+        wasmValuesChangedInPlace(backend, value);
         return;
       }
       // tfjs's own sequence (adam_optimizer.ts).
