@@ -8,7 +8,7 @@
 export { tf, tfl, type Tensor } from './engine/tf.js';
 export { Tape } from './engine/tape.js';
 
-export type { Dataset, DatasetSplit, TaskKind, TaskSpec, PreprocessingState, FeatureSpec, FeatureState, TargetSpec, TableSchema, RawRecord, RawValue } from './data/types.js';
+export type { Dataset, DatasetSplit, TaskKind, TaskSpec, PreprocessingState, FeatureSpec, FeatureState, IdSource, EmbeddedFeatureState, TargetSpec, TableSchema, RawRecord, RawValue } from './data/types.js';
 export { TASK_KINDS } from './data/types.js';
 export { DataError } from './data/errors.js';
 export { fitPreprocessing, encodeRows, encodeRow, type EncodeOptions } from './data/preprocess.js';
@@ -44,6 +44,12 @@ export type { TrainerCallback, TrainerHandle } from './train/callbacks.js';
 export { EarlyStopping, type EarlyStoppingState } from './train/early-stopping.js';
 export { DivergenceError, DIVERGENCE_POLICIES, type DivergencePolicy, type DivergenceOptions } from './train/divergence.js';
 export { evaluateDataset, type DatasetEvaluation } from './train/evaluate.js';
+export { evaluateSource } from './train/evaluate-stream.js';
+export { datasetSource, isBatchSource, rowBatchTensors, type TrainingData } from './train/batch-source.js';
+export type { BatchSource, RowBatch } from './data/batch-source.js';
+export { ShuffleBuffer, BatchAssembler, type RowLayout, type RowBlock, type RowSink } from './data/shuffle-buffer.js';
+export { hashSide, hashUnit, type Side, type HashSplitOptions } from './data/hash-split.js';
+export { RunningMoments } from './data/running-stats.js';
 export { prepare, makeBatch, disposeBatch, type Batch, type PreparedData, type PreparedTask } from './train/batches.js';
 export type { Batching } from './train/sampler.js';
 export type { OptimizerConfig } from './train/optimizer.js';

@@ -1,6 +1,6 @@
 /**
  * mtljs/node — the Node-only part of mtljs: backends (wasm with native kernels, cpu, tfjs-node), file
- * IO (CSV/ARFF readers, model folders, checkpoints), the built-in datasets (shipped, cached or
+ * IO (CSV/ARFF readers, tables streamed from disk, model folders, checkpoints), the built-in datasets (shipped, cached or
  * downloaded), the Trainer with a run folder (checkpoints, history.jsonl) and terminal progress, the
  * CLI's workflows (experiment,
  * compare, affinity, evaluation), the inference server and the dashboard.
@@ -10,6 +10,11 @@ export { initBackend, BACKENDS, type BackendName, type BackendOptions } from './
 export { parseCsv, readCsvFile, type CsvOptions, type CsvTable } from './data/csv.js';
 export { parseArff, readArffFile, type ArffData, type ArffAttribute } from './data/arff.js';
 export { parseJsonl, readJsonlFile, type JsonlTable } from './data/jsonl.js';
+export { openStreamedTable, fitStreamedTable, DEFAULT_SHUFFLE_BUFFER, type StreamedTable, type StreamedTableOptions } from './data/stream/streamed-table.js';
+export { readRows, sampleTable, lineOfRow, type TableFileOptions, type StreamFormat, type RowChunk, type TableSample } from './data/stream/table-file.js';
+export { TableStats, checkFittedTable, type FittedTable, type FittedTarget, type LabelSummary } from './data/table-stats.js';
+export type { SanityReport } from './data/sanity.js';
+export { loadStreamData, isStreamData, isStreamedSplit, type StreamedSplit } from './config/stream-data.js';
 export { loadDataset, loadAdult, loadEnergy, loadSarcos, loadMulan, loadMnist, DATASET_NAMES, type LoadOptions } from './data/loaders/index.js';
 export type { MulanName } from './data/loaders/mulan.js';
 export {
@@ -36,7 +41,7 @@ export { configSchema, type ExperimentConfig, type SequenceDataConfig } from './
 export { parseConfig, readConfigFile } from './config/load.js';
 export { runExperiment, trainModel, type ExperimentOptions, type TrainedModel } from './run/experiment.js';
 export { evaluateRun } from './run/evaluate-run.js';
-export { runCompare, parseMethod, type CompareResult, type CompareRow, type CompareSummary, type MethodSpec } from './run/compare.js';
+export { runCompare, parseMethod, type CompareResult, type CompareRow, type CompareSummary, type CompareTaskInfo, type MethodSpec } from './run/compare.js';
 export { runAffinity, type AffinityResult } from './run/affinity.js';
 export { runSeeds, formatSeedsReport, type SeedsReport } from './run/seeds.js';
 

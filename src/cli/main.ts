@@ -13,6 +13,8 @@ import { registerSchool } from './commands/school.js';
 import { registerServe } from './commands/serve.js';
 import { registerTrain } from './commands/train.js';
 import { registerData } from './commands/data.js';
+import { registerSweep } from './commands/sweep.js';
+import { registerWorker } from './commands/worker.js';
 import { reportError } from './errors.js';
 
 export function buildProgram(): Command {
@@ -25,6 +27,8 @@ export function buildProgram(): Command {
   registerTrain(program);
   registerEval(program);
   registerCompare(program);
+  registerSweep(program);
+  registerWorker(program);
   registerServe(program);
   registerReport(program);
   registerAffinity(program);

@@ -52,6 +52,16 @@ const csvData = strictKeys({
   train: z.string(),
   test: z.string().optional(),
   testFraction: z.number().gt(0).lt(1).default(0.2),
+  /**
+   * Read the files as streams, a pass per epoch, never whole (csv, tsv, jsonl): for tables larger than
+   * memory (src/config/stream-data.ts). Without a test file, test rows are a seeded hash split of the
+   * training file (testFraction); validation rows likewise (train.validationSplit) unless `validation`.
+   */
+  stream: z.boolean().optional(),
+  /** stream: rows of the shuffle buffer (default 65,536); memory is this × the encoded row width. */
+  shuffleBuffer: positiveInt.optional(),
+  /** stream: a validation file (instead of a hash split of the training file). */
+  validation: z.string().optional(),
   /** How the rows are split when there is no test file: random (default), by group, or by order. */
   split: z.discriminatedUnion('by', [
     strictKeys({ by: z.literal('random') }),
@@ -122,6 +132,14 @@ const csvData = strictKeys({
     if (d[key] !== undefined && d.features !== 'all') ctx.addIssue({ code: 'custom', message: `${key} goes with features: all (the features are listed)`, path: [key] });
   }
   if (d.test !== undefined && d.split !== undefined) ctx.addIssue({ code: 'custom', message: 'the test file is the split: give test or split, not both', path: ['split'] });
+  if (d.stream) {
+    if (d.dataset === 'arff') ctx.addIssue({ code: 'custom', message: 'an ARFF file cannot be streamed: stream: true goes with dataset csv, tsv or jsonl', path: ['stream'] });
+    if (d.split?.by === 'order') ctx.addIssue({ code: 'custom', message: 'split by order sorts all the rows: it cannot be streamed (use split by random or group, or a test file)', path: ['split'] });
+  } else {
+    for (const key of ['shuffleBuffer', 'validation'] as const) {
+      if (d[key] !== undefined) ctx.addIssue({ code: 'custom', message: `${key} goes with stream: true`, path: [key] });
+    }
+  }
 });
 
 const namedData = z.strictObject({
@@ -133,7 +151,14 @@ const namedData = z.strictObject({
     seed: z.number().int().nonnegative().optional(),
     asMultilabel: z.boolean().optional(),
     flatten: z.boolean().optional(),
+    /** adult: embed the categorical columns (dimension) instead of one-hot; the overtime → high-income funnel tasks. */
+    embedding: z.number().int().min(1).max(4096).optional(),
+    funnel: z.boolean().optional(),
   }).prefault({}),
+}).superRefine((d, ctx) => {
+  for (const key of ['embedding', 'funnel'] as const) {
+    if (d.options[key] !== undefined && d.dataset !== 'adult') ctx.addIssue({ code: 'custom', message: `${key} is an option of dataset adult (this one is ${d.dataset})`, path: ['options', key] });
+  }
 });
 
 /**

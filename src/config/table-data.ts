@@ -34,7 +34,7 @@ const separatorOf = (c: CsvDataConfig): string => c.separator ?? (c.dataset === 
 const showSep = (s: string): string => (s === '\t' ? '\\t' : s);
 
 /** What a header that names none of the configured columns probably means. */
-function headerHint(columns: string[], c: CsvDataConfig): string {
+export function headerHint(columns: string[], c: CsvDataConfig): string {
   if (c.dataset !== 'csv' && c.dataset !== 'tsv') return '';
   const separator = separatorOf(c);
   const seps = [';', '\t', '|', ','].filter((s) => s !== separator);
@@ -150,7 +150,7 @@ function alignTest(train: FileTable, test: FileTable, c: CsvDataConfig): RawValu
 }
 
 /** The config's targets as TargetSpecs: a task named after its column by default, true/false as text. */
-function targetSpecs(c: CsvDataConfig, attributes: Map<string, ArffAttribute> | undefined): TargetSpec[] {
+export function targetSpecs(c: CsvDataConfig, attributes: Map<string, ArffAttribute> | undefined): TargetSpec[] {
   return c.targets.map((t) => {
     const spec: TargetSpec = { task: t.task ?? t.columns[0]!, kind: t.kind, columns: t.columns };
     if (t.positive) spec.positive = t.positive.map((p) => (typeof p === 'boolean' ? String(p) : p));

@@ -52,13 +52,14 @@ export function parseJsonl(text: string, source = '<jsonl>'): JsonlTable {
   }
   const rows = records.map((rec, r) => {
     const row: RawValue[] = new Array<RawValue>(columns.length).fill(null);
-    for (const [key, v] of Object.entries(rec)) row[index.get(key)!] = cell(v, key, source, rowLines[r]!);
+    for (const [key, v] of Object.entries(rec)) row[index.get(key)!] = jsonCell(v, key, source, rowLines[r]!);
     return row;
   });
   return { columns, rows, lines: rowLines };
 }
 
-function cell(v: unknown, key: string, source: string, line: number): RawValue {
+/** A JSON value as a table cell: text and numbers as they are, true/false as text, null missing; else a DataError. */
+export function jsonCell(v: unknown, key: string, source: string, line: number): RawValue {
   if (v === null || typeof v === 'string' || typeof v === 'number') return v;
   if (typeof v === 'boolean') return v ? 'true' : 'false';
   throw new DataError(`column '${key}': ${Array.isArray(v) ? 'an array' : 'an object'} is not a table cell (flatten it into columns)`, source, line);

@@ -55,7 +55,8 @@ function columnIndices(table: RawTable, names: string[], what: string): number[]
   });
 }
 
-function checkTarget(t: TargetSpec): void {
+/** Checks a target's kind and its number of columns (throws). */
+export function checkTarget(t: TargetSpec): void {
   if (!(TASK_KINDS as readonly string[]).includes(t.kind)) throw new Error(`task '${t.task}': unknown kind '${t.kind}'`);
   const n = t.columns.length;
   const ok =
@@ -64,7 +65,7 @@ function checkTarget(t: TargetSpec): void {
 }
 
 /** Builds the TaskSpec of a target; multiclass classes default to the sorted distinct training values. */
-function resolveTask(t: TargetSpec, trainValues: () => RawValue[]): { spec: TaskSpec; classes?: string[] } {
+export function resolveTask(t: TargetSpec, trainValues: () => Iterable<RawValue>): { spec: TaskSpec; classes?: string[] } {
   switch (t.kind) {
     case 'multiclass': {
       let classes = t.classes;
@@ -93,7 +94,7 @@ function resolveTask(t: TargetSpec, trainValues: () => RawValue[]): { spec: Task
 }
 
 /** A cell that cannot be read: (row index, column index, the cell, what was expected, a hint) → throws. */
-type BadCell = (row: number, column: number, v: RawValue, expected: string, hint?: string) => never;
+export type BadCell = (row: number, column: number, v: RawValue, expected: string, hint?: string) => never;
 
 /** True for a cell that is one of `positive`: text compared trimmed, numbers compared as numbers. */
 export function positiveMatcher(positive: readonly (string | number)[]): (v: RawValue) => boolean {
@@ -110,7 +111,7 @@ export function positiveMatcher(positive: readonly (string | number)[]): (v: Raw
 const toNumber = (v: RawValue): number => (typeof v === 'number' ? v : Number(String(v).trim()));
 
 /** Turns one label cell (of table row `row`, column `col`) into its number (see the file header). */
-function labelReader(t: TargetSpec, classes: string[] | undefined, bad: BadCell): (v: RawValue, row: number, col: number) => number {
+export function labelReader(t: TargetSpec, classes: string[] | undefined, bad: BadCell): (v: RawValue, row: number, col: number) => number {
   switch (t.kind) {
     case 'multiclass': {
       const map = new Map(classes!.map((c, i) => [c, i]));

@@ -19,6 +19,8 @@ import { weightingNames } from '../weighting/registry.js';
 import { architectureNames } from '../models/registry.js';
 import { countParameters } from '../models/params.js';
 import { writeFileAtomic } from '../train/node/atomic.js';
+import type { DatasetSplit } from '../data/types.js';
+import type { TrainerOptions } from '../train/node/trainer.js';
 import { selectTasks, trainModel, type ExperimentOptions } from './experiment.js';
 
 export interface MethodSpec {
@@ -64,7 +66,7 @@ export interface CompareSummary {
 }
 
 export interface CompareResult {
-  tasks: { name: string; primary: string; higherIsBetter: boolean }[];
+  tasks: CompareTaskInfo[];
   /** The single-task baselines' test metrics at the first seed. */
   stl: Record<string, Record<string, number>>;
   /** The baselines at every seed: seed → task → metric. */
@@ -81,55 +83,166 @@ function meanEpochSeconds(history: { trainSeconds: number }[]): number {
   return history.reduce((s, h) => s + h.trainSeconds, 0) / Math.max(history.length, 1);
 }
 
+/** A task as the table shows it: its primary metric and that metric's direction. */
+export interface CompareTaskInfo { name: string; primary: string; higherIsBetter: boolean }
+
+/** One unit of work of a comparison: a single-task baseline, or one method, each at one seed. */
+export type CompareUnit = { kind: 'stl'; task: string } | { kind: 'method'; method: string };
+
+/** What training one unit gives (plain JSON: a queue job returns it, ../sweep/). */
+export interface UnitResult {
+  unit: CompareUnit;
+  seed: number;
+  /** Test metrics: task → metric → value. */
+  metrics: Record<string, Record<string, number>>;
+  tasks: CompareTaskInfo[];
+  epochs: number;
+  /** Mean training seconds per epoch. */
+  epochSeconds: number;
+  parameters: number;
+}
+
+/** Every unit of a comparison, in the order the local loop trains them: the baselines (seed by seed, task by task), then the methods (seed by seed). */
+export function compareUnits(taskNames: string[], methods: string[], seeds: number[]): { unit: CompareUnit; seed: number }[] {
+  return [
+    ...seeds.flatMap((seed) => taskNames.map((task) => ({ unit: { kind: 'stl', task } as CompareUnit, seed }))),
+    ...seeds.flatMap((seed) => methods.map((method) => ({ unit: { kind: 'method', method } as CompareUnit, seed }))),
+  ];
+}
+
+/** The unit's run folder under `outDir` (the layout `mtl compare` has always written). */
+export function unitRunDir(outDir: string, unit: CompareUnit, seed: number, nSeeds: number): string {
+  if (unit.kind === 'stl') return nSeeds > 1 ? path.join(outDir, 'stl', `${unit.task}-s${seed}`) : path.join(outDir, 'stl', unit.task);
+  return path.join(outDir, `${unit.method.replace(/[^A-Za-z0-9_.+@-]/g, '_')}-s${seed}`);
+}
+
+/** The unit's label on progress lines. */
+export function unitLabel(unit: CompareUnit, seed: number, nSeeds: number): string {
+  return unit.kind === 'stl' ? `stl:${unit.task}${nSeeds > 1 ? ` (seed ${seed})` : ''}` : unit.method;
+}
+
+/**
+ * Trains one unit — the baseline of one task, or one method on all `taskNames` — at `seed`, on the
+ * config's data `split`, in `runDir` (resumed from its checkpoint when `options.resume`), and tests it.
+ * The local loop (runCompare) and a queue worker (../sweep/processor.ts) both train through this, so a
+ * sweep and `mtl compare` give the same numbers for the same seeds.
+ */
+export async function trainUnit(args: {
+  config: ExperimentConfig;
+  split: DatasetSplit;
+  taskNames: string[];
+  unit: CompareUnit;
+  seed: number;
+  runDir: string;
+  label: string;
+  options: ExperimentOptions;
+  trainerOverrides?: Partial<TrainerOptions>;
+}): Promise<UnitResult> {
+  const { config, split, unit, seed, runDir, label, options } = args;
+  const cfg: ExperimentConfig = structuredClone(config);
+  cfg.seed = seed;
+  let taskNames = args.taskNames;
+  if (unit.kind === 'stl') taskNames = [unit.task];
+  else {
+    const spec = parseMethod(unit.method);
+    cfg.train.weighting = { method: spec.weighting };
+    cfg.train.aggregator = spec.aggregator;
+    if (spec.architecture && spec.architecture !== config.model.architecture) {
+      // Another architecture than the config's: its own defaults (the config's options are the config
+      // architecture's, e.g. mmoe's experts, which ple does not take).
+      cfg.model.architecture = spec.architecture;
+      cfg.model.options = {};
+    }
+  }
+  const r = await trainModel({ config: cfg, split, taskNames, runDir, label, options, trainerOverrides: args.trainerOverrides });
+  try {
+    return {
+      unit, seed,
+      metrics: unit.kind === 'stl' ? { [unit.task]: r.test[unit.task]! } : r.test,
+      tasks: r.tasks.map((t) => ({ name: t.name, primary: t.primary, higherIsBetter: t.higherIsBetter })),
+      epochs: r.fit.history.length,
+      epochSeconds: meanEpochSeconds(r.fit.history),
+      parameters: countParameters(r.trainer.model),
+    };
+  } finally {
+    r.trainer.dispose(); r.trainer.model.dispose();
+  }
+}
+
 export async function runCompare(config: ExperimentConfig, methods: string[], options: ExperimentOptions & { seeds?: number[] }): Promise<CompareResult> {
-  const specs = methods.map(parseMethod);
+  methods.forEach(parseMethod); // every spec checked before anything trains
   const seeds = options.seeds ?? [config.seed];
   const log = options.log ?? (() => {});
   const split = await loadConfigDataset(config, options.baseDir, options.dataDir, { log: options.log });
   const taskNames = selectTasks(config, split);
   fs.mkdirSync(options.outDir, { recursive: true });
+  const results: UnitResult[] = [];
+  for (const { unit, seed } of compareUnits(taskNames, methods, seeds)) {
+    if (unit.kind === 'method') log(`method ${unit.method} (seed ${seed})`);
+    const runDir = unitRunDir(options.outDir, unit, seed, seeds.length);
+    results.push(await trainUnit({ config, split, taskNames, unit, seed, runDir, label: unitLabel(unit, seed, seeds.length), options }));
+  }
+  const result = compareFromUnits(methods, seeds, results);
+  writeCompare(options.outDir, result);
+  return result;
+}
 
+/** One table row from a method's unit result and its seed's baselines (Δm% against them). */
+export function compareRow(r: UnitResult, stl: Record<string, Record<string, number>>): CompareRow {
+  if (r.unit.kind !== 'method') throw new Error('compareRow: a method unit expected');
+  return {
+    method: r.unit.method, seed: r.seed, metrics: r.metrics, epochs: r.epochs, epochSeconds: r.epochSeconds, parameters: r.parameters,
+    deltaM: deltaM(r.tasks.map((t) => ({ mtl: r.metrics[t.name]![t.primary]!, stl: stl[t.name]![t.primary]!, higherIsBetter: t.higherIsBetter }))),
+  };
+}
+
+/**
+ * The comparison from every unit's result, whatever order they came in (a queue finishes them in any):
+ * baselines by seed, rows in the order of `seeds` × `methods`. Each (unit, seed) must be there exactly once.
+ */
+export function compareFromUnits(methods: string[], seeds: number[], results: UnitResult[]): CompareResult {
+  const key = (u: CompareUnit, seed: number) => `${u.kind}:${u.kind === 'stl' ? u.task : u.method}:${seed}`;
+  const byKey = new Map<string, UnitResult>();
+  for (const r of results) {
+    const k = key(r.unit, r.seed);
+    if (byKey.has(k)) throw new Error(`compare: unit ${k} given twice`);
+    byKey.set(k, r);
+  }
   const stlBySeed: CompareResult['stlBySeed'] = {};
-  let tasksInfo: CompareResult['tasks'] = [];
   for (const seed of seeds) {
-    const cfg: ExperimentConfig = structuredClone(config);
-    cfg.seed = seed;
     stlBySeed[seed] = {};
-    for (const name of taskNames) {
-      const dir = seeds.length > 1 ? path.join(options.outDir, 'stl', `${name}-s${seed}`) : path.join(options.outDir, 'stl', name);
-      const r = await trainModel({ config: cfg, split, taskNames: [name], runDir: dir, label: `stl:${name}${seeds.length > 1 ? ` (seed ${seed})` : ''}`, options });
-      stlBySeed[seed]![name] = r.test[name]!;
-      r.trainer.dispose(); r.trainer.model.dispose();
-    }
+    for (const r of results) if (r.unit.kind === 'stl' && r.seed === seed) stlBySeed[seed]![r.unit.task] = r.metrics[r.unit.task]!;
   }
   const rows: CompareRow[] = [];
+  let tasks: CompareTaskInfo[] = [];
   for (const seed of seeds) {
-    for (const spec of specs) {
-      const cfg: ExperimentConfig = structuredClone(config);
-      cfg.seed = seed;
-      cfg.train.weighting = { method: spec.weighting };
-      cfg.train.aggregator = spec.aggregator;
-      if (spec.architecture) cfg.model.architecture = spec.architecture;
-      log(`method ${spec.label} (seed ${seed})`);
-      const r = await trainModel({ config: cfg, split, taskNames, runDir: path.join(options.outDir, `${spec.label.replace(/[^A-Za-z0-9_.+@-]/g, '_')}-s${seed}`), label: spec.label, options });
-      tasksInfo = r.tasks.map((t) => ({ name: t.name, primary: t.primary, higherIsBetter: t.higherIsBetter }));
-      const stl = stlBySeed[seed]!;
-      rows.push({
-        method: spec.label, seed, metrics: r.test, epochs: r.fit.history.length, epochSeconds: meanEpochSeconds(r.fit.history),
-        parameters: countParameters(r.trainer.model),
-        deltaM: deltaM(r.tasks.map((t) => ({ mtl: r.test[t.name]![t.primary]!, stl: stl[t.name]![t.primary]!, higherIsBetter: t.higherIsBetter }))),
-      });
-      r.trainer.dispose(); r.trainer.model.dispose();
+    for (const method of methods) {
+      const r = byKey.get(key({ kind: 'method', method }, seed));
+      if (!r) throw new Error(`compare: no result for method ${method} at seed ${seed}`);
+      for (const t of r.tasks) if (!stlBySeed[seed]![t.name]) throw new Error(`compare: no baseline for task ${t.name} at seed ${seed}`);
+      tasks = r.tasks;
+      rows.push(compareRow(r, stlBySeed[seed]!));
     }
   }
-  const summary = summarise(specs.map((s) => s.label), rows, stlBySeed, seeds);
-  const result: CompareResult = { tasks: tasksInfo, stl: stlBySeed[seeds[0]!]!, stlBySeed, rows, summary, markdown: '', csv: '' };
+  return compareResult(tasks, stlBySeed, rows, seeds, methods);
+}
+
+/** The summary, Markdown and CSV of a comparison from its rows (pure). */
+export function compareResult(tasks: CompareTaskInfo[], stlBySeed: CompareResult['stlBySeed'], rows: CompareRow[], seeds: number[], methods: string[]): CompareResult {
+  const summary = summarise(methods, rows, stlBySeed, seeds);
+  const result: CompareResult = { tasks, stl: stlBySeed[seeds[0]!]!, stlBySeed, rows, summary, markdown: '', csv: '' };
   result.markdown = toMarkdown(result, seeds.length);
   result.csv = toCsv(result);
-  writeFileAtomic(path.join(options.outDir, 'compare.md'), result.markdown + '\n');
-  writeFileAtomic(path.join(options.outDir, 'compare.csv'), result.csv);
-  writeFileAtomic(path.join(options.outDir, 'compare.json'), JSON.stringify({ tasks: result.tasks, stl: result.stl, stlBySeed, rows, summary }, null, 2));
   return result;
+}
+
+/** compare.md, compare.csv and compare.json in `outDir` (each written atomically). */
+export function writeCompare(outDir: string, result: CompareResult): void {
+  fs.mkdirSync(outDir, { recursive: true });
+  writeFileAtomic(path.join(outDir, 'compare.md'), result.markdown + '\n');
+  writeFileAtomic(path.join(outDir, 'compare.csv'), result.csv);
+  const { tasks, stl, stlBySeed, rows, summary } = result;
+  writeFileAtomic(path.join(outDir, 'compare.json'), JSON.stringify({ tasks, stl, stlBySeed, rows, summary }, null, 2));
 }
 
 /** Mean ± std of every metric over the seeds, per method and for the baselines, with the paired test of Δm%. */

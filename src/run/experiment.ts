@@ -31,6 +31,9 @@ import { isSequenceData, sequenceDataName } from '../config/sequence-data.js';
 import { checkDataset } from '../data/sanity.js';
 import { DataError } from '../data/errors.js';
 import { estimateParameters } from '../models/size.js';
+import { isStreamData, isStreamedSplit, loadStreamData, type StreamedSplit } from '../config/stream-data.js';
+import { checkFittedTable } from '../data/table-stats.js';
+import type { TrainingData } from '../train/batch-source.js';
 import { embeddingLayout } from '../models/tabular.js';
 import { embeddedWidth } from '../models/tabular-layers.js';
 
@@ -66,7 +69,7 @@ export function validationSplit(train: Dataset, fraction: number, seed: number):
   return { fit: subsetDataset(train, s.train), val: subsetDataset(train, s.test, `${train.name}-val`) };
 }
 
-export function selectTasks(config: ExperimentConfig, split: DatasetSplit): string[] {
+export function selectTasks(config: ExperimentConfig, split: DatasetSplit | StreamedSplit): string[] {
   const available = split.train.tasks.map((t) => t.name);
   if (!config.tasks) return available;
   const chosen = Object.keys(config.tasks);
@@ -79,7 +82,8 @@ export function selectTasks(config: ExperimentConfig, split: DatasetSplit): stri
 /** Trains one model (multi-task, or a single-task baseline when given one task) and tests it. */
 export async function trainModel(args: {
   config: ExperimentConfig;
-  split: DatasetSplit;
+  /** In memory, or streamed from disk (data.stream: the training, validation and test files are read a pass at a time). */
+  split: DatasetSplit | StreamedSplit;
   taskNames: string[];
   runDir: string;
   label: string;
@@ -88,10 +92,16 @@ export async function trainModel(args: {
   trainerOverrides?: Partial<TrainerOptions>;
 }): Promise<TrainedModel> {
   const { config, split, taskNames, runDir, label, options } = args;
-  const { fit, val } = validationSplit(split.train, config.train.validationSplit, config.seed);
+  // A streamed table's validation rows are its own file or a hash split made by the reader; its label
+  // statistics (regression target scaling) come from the first pass, not from labels in memory.
+  const streamed = isStreamedSplit(split) ? split : null;
+  const { fit, val }: { fit: TrainingData; val?: TrainingData } = streamed ? { fit: streamed.train, val: streamed.val } : validationSplit((split as DatasetSplit).train, config.train.validationSplit, config.seed);
   const tasks = taskNames.map((name) => {
     const spec = fit.tasks.find((t) => t.name === name)!;
-    return createTask(spec, { loss: config.tasks?.[name]?.loss }, { values: fit.labels[name], n: fit.n });
+    const loss = config.tasks?.[name]?.loss;
+    if (streamed) return createTask(spec, { loss, ...(streamed.fitted.taskState[name] ? { state: streamed.fitted.taskState[name] } : {}) });
+    const ds = fit as Dataset;
+    return createTask(spec, { loss }, { values: ds.labels[name]!, n: ds.n });
   });
   const { options: archOptions, ...modelConfig } = config.model;
   // A text dataset (snips, uci-sentiment, …) brings its vocabulary: a text model sized by it, saved with it.
@@ -132,7 +142,7 @@ export async function trainModel(args: {
   const t0 = performance.now();
   const result = await trainer.fit(fit, val);
   const seconds = (performance.now() - t0) / 1000;
-  const test = trainer.evaluate(split.test);
+  const test = streamed ? await trainer.evaluateSource(streamed.test) : trainer.evaluate((split as DatasetSplit).test);
   if (result.finished) {
     await writeDirAtomic(path.join(runDir, 'model'), async (dir) => {
       await saveLayersModel(dir, model.layersModel());
@@ -148,8 +158,8 @@ export async function trainModel(args: {
  * The data and the model's size, checked before the run folder is touched or a weight allocated:
  * problems that make training meaningless are errors (DataError / UsageError, exit 2), the rest warnings.
  */
-export function checkBeforeTraining(config: ExperimentConfig, split: DatasetSplit, taskNames: string[], log: (line: string) => void): void {
-  const sanity = checkDataset(split, taskNames, { batchSize: config.train.batchSize });
+export function checkBeforeTraining(config: ExperimentConfig, split: DatasetSplit | StreamedSplit, taskNames: string[], log: (line: string) => void): void {
+  const sanity = isStreamedSplit(split) ? checkFittedTable(split.fitted, taskNames, { batchSize: config.train.batchSize }) : checkDataset(split, taskNames, { batchSize: config.train.batchSize });
   if (sanity.errors.length) throw new DataError(sanity.errors.join('\n  '), split.train.name);
   for (const w of sanity.warnings) log(`warning: ${w}`);
   const inputWidth = split.train.inputShape.reduce((a, b) => a * b, 1);
@@ -162,7 +172,7 @@ export function checkBeforeTraining(config: ExperimentConfig, split: DatasetSpli
   if (size && size.parameters > config.limits.maxParameters) {
     throw new UsageError(`the model would have about ${size.parameters.toLocaleString('en-US')} parameters, over limits.maxParameters (${config.limits.maxParameters.toLocaleString('en-US')}); the largest layer is ${size.largest.name} with ${size.largest.parameters.toLocaleString('en-US')}. Make it smaller, or raise the limit in the config`);
   }
-  if (config.train.earlyStopping && config.train.validationSplit === 0) {
+  if (config.train.earlyStopping && (isStreamedSplit(split) ? !split.val : config.train.validationSplit === 0)) {
     throw new UsageError('train.earlyStopping needs a validation split: set train.validationSplit > 0, or earlyStopping: false');
   }
   if (config.train.momentum !== undefined && config.train.optimizer !== 'momentum') {
@@ -183,12 +193,13 @@ export async function runExperiment(config: ExperimentConfig, options: Experimen
   const out = options.outDir;
   const log = options.log ?? (() => {});
   // Config and data are checked before the run folder is touched: a mistake never costs a user's files.
-  const split = await loadConfigDataset(config, options.baseDir, options.dataDir, { log: options.log });
+  const split = isStreamData(config.data) ? await loadStreamData(config, options.baseDir, log) : await loadConfigDataset(config, options.baseDir, options.dataDir, { log: options.log });
   const taskNames = selectTasks(config, split);
   checkBeforeTraining(config, split, taskNames, log);
   const changes = prepareRunFolder(out, config, options.baseDir, options);
   if (changes.length) log(`resuming with changed settings (recorded in ${path.join(out, 'changes.jsonl')}):\n  ${changes.join('\n  ')}`);
-  log(`data: ${split.train.name}, ${split.train.n} train / ${split.test.n} test rows, input [${split.train.inputShape.join(', ')}], tasks ${taskNames.join(', ')}`);
+  const testRows = isStreamedSplit(split) && split.test.n === 0 ? `${split.test.name} (streamed)` : `${split.test.n}`;
+  log(`data: ${split.train.name}, ${split.train.n} train / ${testRows} test rows, input [${split.train.inputShape.join(', ')}], tasks ${taskNames.join(', ')}`);
 
   const mtl = await trainModel({ config, split, taskNames, runDir: out, label: `mtl:${config.model.architecture}`, options });
   mtl.trainer.dispose();

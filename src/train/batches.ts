@@ -67,7 +67,7 @@ function gatherRows(src: Float32Array, width: number, rows: ArrayLike<number>, o
  * tensor's buffer on the wasm heap (no JavaScript array to allocate, copy and collect: a batch of the
  * bench MLP is 400 KB); elsewhere into a new array the tensor takes.
  */
-function filledTensor(shape: number[], fill: (out: Float32Array) => void): Tensor {
+export function filledTensor(shape: number[], fill: (out: Float32Array) => void): Tensor {
   if (tf.getBackend() === 'wasm') {
     const be = wasmBackend();
     const info = be.makeOutput(shape, 'float32');

@@ -1,7 +1,8 @@
 /**
  * The training loop. It receives the model and the tasks, creates the loss weighting, the optimizer and
- * the per-step direction from its options, and owns only the schedule: seeded batches, one step per
- * batch (./step.ts), validation, and the epoch record. Everything around it is a callback
+ * the per-step direction from its options, and owns only the schedule: seeded batches of an in-memory
+ * Dataset (or the batches of a BatchSource, ./batch-source.ts: e.g. a file streamed from disk), one step
+ * per batch (./step.ts), validation, and the epoch record. Everything around it is a callback
  * (./callbacks.ts): gradient statistics, affinity and early stopping are built from the options here;
  * progress, checkpoints and history files are Node-side callbacks (./node/), so this file — like the
  * rest of the core — imports no Node module and trains in a browser page as it does in Node.
@@ -16,6 +17,8 @@ import type { Weighting, WeightingContext } from '../weighting/types.js';
 import { disposeBatch, makeBatch, prepare, type Batch } from './batches.js';
 import { EarlyStopping, initialEarlyStopping } from './early-stopping.js';
 import { evaluateDataset } from './evaluate.js';
+import { evaluateSource } from './evaluate-stream.js';
+import { isBatchSource, rowBatchTensors, type BatchSource, type TrainingData } from './batch-source.js';
 import { createOptimizer, optimizerState, restoreOptimizerState, type OptimizerConfig } from './optimizer.js';
 import { aggregatorMethod } from '../aggregators/index.js';
 import type { GradientMethod } from '../aggregators/method.js';
@@ -211,10 +214,37 @@ export class Trainer implements TrainerHandle {
     for (const c of this.callbacks) if (c.name && c.name !== 'early' && s.callbacks && c.name in s.callbacks) c.restore?.(s.callbacks[c.name]);
   }
 
-  async fit(train: Dataset, val?: Dataset): Promise<FitResult> {
+  /** One optimizer step on `batch` (disposed here); returns the running sum of row-weighted losses. */
+  private trainStep(batch: Batch, epoch: number, lossSum: tf.Tensor): tf.Tensor {
+    const step = this.globalStep++;
+    const losses = this.step(batch, epoch, step);
+    disposeBatch(batch);
+    const values = losses.dataSync() as Float32Array;
+    if (this.stepper.lastApplied) {
+      const next = tf.tidy(() => tf.add(lossSum, tf.mul(losses, batch.size)));
+      lossSum.dispose();
+      lossSum = next;
+    }
+    for (const c of this.callbacks) c.onBatchEnd?.(step, values);
+    losses.dispose();
+    return lossSum;
+  }
+
+  /**
+   * Trains on an in-memory Dataset (seeded batches, ./sampler.ts) or on a BatchSource (./batch-source.ts:
+   * e.g. a file streamed from disk, already shuffled per epoch); validates on either after each epoch.
+   */
+  async fit(train: TrainingData, val?: TrainingData): Promise<FitResult> {
     const o = this.options;
     const names = this.tasks.map((t) => t.name);
-    const data = prepare(train, names);
+    const source = isBatchSource(train) ? train : null;
+    if (source && (o.batching ?? 'mixed') !== 'mixed') throw new Error(`batching: ${o.batching} needs the data in memory (a streamed source yields mixed batches)`);
+    const data = source ? null : prepare(train as Dataset, names);
+    const widths = source ? names.map((name) => {
+      const spec = source.tasks.find((t) => t.name === name);
+      if (!spec) throw new Error(`dataset "${source.name}" has no task "${name}" (it has ${source.tasks.map((t) => t.name).join(', ')})`);
+      return { name, width: spec.width };
+    }) : [];
     let epochsThisCall = 0;
     let result: FitResult | undefined;
     for (const c of this.callbacks) await c.onTrainBegin?.(this, train);
@@ -222,25 +252,23 @@ export class Trainer implements TrainerHandle {
       for (let epoch = this.nextEpoch; epoch < o.epochs && !this.stopped; epoch++) {
         if (o.maxEpochsThisCall !== undefined && epochsThisCall >= o.maxEpochsThisCall) break;
         const t0 = performance.now();
-        const steps = epochBatches(data, o.batchSize, o.seed, epoch, o.batching ?? 'mixed');
-        for (const c of this.callbacks) c.onEpochBegin?.(epoch, o.epochs, steps.length);
+        const steps = data ? epochBatches(data, o.batchSize, o.seed, epoch, o.batching ?? 'mixed') : null;
+        // A stream's step count is known from its first pass's row count.
+        for (const c of this.callbacks) c.onEpochBegin?.(epoch, o.epochs, steps ? steps.length : Math.ceil(source!.n / o.batchSize));
         const skippedBefore = this.guard.skipped;
         let lossSum = tf.zeros([this.tasks.length]);
-        for (const { rows, slice } of steps) {
-          const batch = makeBatch(data, rows, slice);
-          const step = this.globalStep++;
-          const losses = this.step(batch, epoch, step);
-          disposeBatch(batch);
-          const values = losses.dataSync() as Float32Array;
-          if (this.stepper.lastApplied) {
-            const next = tf.tidy(() => tf.add(lossSum, tf.mul(losses, rows.length)));
-            lossSum.dispose();
-            lossSum = next;
+        let rowsSeen = 0;
+        if (steps) {
+          for (const { rows, slice } of steps) {
+            lossSum = this.trainStep(makeBatch(data!, rows, slice), epoch, lossSum);
+            rowsSeen += rows.length;
           }
-          for (const c of this.callbacks) c.onBatchEnd?.(step, values);
-          losses.dispose();
+        } else {
+          for await (const b of source!.epochBatches(epoch, o.batchSize, o.seed)) {
+            lossSum = this.trainStep(rowBatchTensors(b, source!.inputShape, widths), epoch, lossSum);
+            rowsSeen += b.n;
+          }
         }
-        const rowsSeen = steps.reduce((acc, st) => acc + st.rows.length, 0);
         const trainSeconds = (performance.now() - t0) / 1000;
         const meanLosses = Array.from(lossSum.dataSync()).map((v) => v / rowsSeen);
         lossSum.dispose();
@@ -256,7 +284,7 @@ export class Trainer implements TrainerHandle {
           memory: { tensors: tf.memory().numTensors, rssMB: residentMB() },
         };
         if (this.guard.skipped > skippedBefore) record.skippedBatches = this.guard.skipped - skippedBefore;
-        if (val) record.val = evaluateDataset(this.model, this.tasks, val).metrics;
+        if (val) record.val = isBatchSource(val) ? (await evaluateSource(this.model, this.tasks, val)).metrics : evaluateDataset(this.model, this.tasks, val).metrics;
         record.seconds = (performance.now() - t0) / 1000;
         this.history.push(record);
         this.nextEpoch = epoch + 1;
@@ -292,6 +320,11 @@ export class Trainer implements TrainerHandle {
   /** Metrics (and losses) of the current model on a dataset. */
   evaluate(ds: Dataset): Record<string, Metrics> {
     return evaluateDataset(this.model, this.tasks, ds).metrics;
+  }
+
+  /** Metrics (and losses) of the current model on a BatchSource (a streamed validation or test file). */
+  async evaluateSource(source: BatchSource): Promise<Record<string, Metrics>> {
+    return (await evaluateSource(this.model, this.tasks, source)).metrics;
   }
 
   dispose(): void {

@@ -4,7 +4,7 @@
  * record, the fit result, the checkpointed state, the callback contract and the handle a callback gets.
  */
 import type { tf } from '../engine/tf.js';
-import type { Dataset } from '../data/types.js';
+import type { TrainingData } from './batch-source.js';
 import type { MultiTaskModel } from '../models/types.js';
 import type { Metrics, Task } from '../tasks/types.js';
 import type { Batch } from './batches.js';
@@ -129,7 +129,7 @@ export interface TrainerCallback {
   /** Key of its state in checkpoints (needed with state/restore). */
   readonly name?: string;
   /** Before the first epoch of this fit call, with the training data. */
-  onTrainBegin?(trainer: TrainerHandle, train: Dataset): void | Promise<void>;
+  onTrainBegin?(trainer: TrainerHandle, train: TrainingData): void | Promise<void>;
   onEpochBegin?(epoch: number, epochs: number, steps: number): void;
   /** Before the step on `batch` (the model holds the parameters the step starts from). */
   onBatchBegin?(batch: Batch, step: number): void;

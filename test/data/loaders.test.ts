@@ -89,6 +89,28 @@ describe('adult', () => {
     SLOW,
   );
 
+  it(
+    'funnel + embedding: overtime (hours > 40) and overtime ∧ income > 50K, from the real rows; categorical columns as id slots',
+    async () => {
+      const s = await loadDataset('adult', { funnel: true, embedding: 8 });
+      expect(s.train.tasks.map((t) => t.name)).toEqual(['overtime', 'overtime_high_income']);
+      // Counted from adult.data independently (hours-per-week column > 40; and '>50K').
+      expect(labelStats(s.train, 'overtime').sum).toBe(9581);
+      expect(labelStats(s.train, 'overtime_high_income').sum).toBe(3856);
+      // Every click-and-conversion row is a click.
+      const click = s.train.labels.overtime!;
+      s.train.labels.overtime_high_income!.forEach((v, i) => expect(v <= click[i]!).toBe(true));
+      const p = s.preprocessing!;
+      expect(p.features.map((f) => f.column)).not.toContain('hours-per-week');
+      expect(p.features.map((f) => f.column)).toContain('marital-status');
+      // 5 numeric columns + 8 embedded categorical columns, one id slot each.
+      expect(p.inputSize).toBe(13);
+      const workclass = p.features.find((f) => f.column === 'workclass')!;
+      expect(workclass.type === 'categorical' && workclass.embedding).toBe(8);
+    },
+    SLOW,
+  );
+
   it('limit takes the first N training rows and fits on them only', async () => {
     const s = await loadDataset('adult', { limit: 500, testLimit: 100 });
     expect(s.train.n).toBe(500);

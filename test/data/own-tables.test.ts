@@ -306,7 +306,7 @@ describe('targets', () => {
     expect(configError({ dataset: 'csv', train: 'a.csv', targets: [{ task: 't', kind: 'binary', columns: ['y'], postive: ['1'] }] }))
       .toContain('data.targets.0: unknown key "postive" (allowed: task, kind, columns, positive, threshold, classes, labelNames)');
     expect(configError({ dataset: 'csv', train: 'a.csv', sep: ';', targets: [{ kind: 'binary', columns: ['y'] }] }))
-      .toMatch(/data: unknown key "sep" \(allowed: dataset, train, test, testFraction, split, separator, header, columns, features, exclude, types, targets\)/);
+      .toMatch(/data: unknown key "sep" \(allowed: dataset, train, test, testFraction, stream, shuffleBuffer, validation, split, separator, header, columns, features, exclude, types, targets\)/);
     expect(configError({ dataset: 'arff', train: 'a.arff', separator: ';', targets: [{ kind: 'binary', columns: ['y'] }] })).toContain('data.separator: separator applies to dataset csv or tsv (this one is arff)');
     expect(configError({ dataset: 'csv', train: 'a.csv', targets: [{ kind: 'regression', columns: ['y'], threshold: 3 }] })).toContain('threshold applies to binary and multilabel targets (this one is regression)');
     expect(configError({ dataset: 'csv', train: 'a.csv', targets: [{ kind: 'binary', columns: ['y'], threshold: 3, positive: [1] }] })).toContain('give positive or threshold, not both');

@@ -4,6 +4,12 @@
  * starts with a "|1x3 Cross validator" line (the copy in shared/data does not; both are handled).
  * Tasks: `income` (binary, '>50K') and `never_married` (binary, marital-status = Never-married);
  * marital-status is therefore not a feature.
+ *
+ * Options: `embedding: d` embeds the 8 categorical columns (vocabularies of the training rows) instead of
+ * one-hot encoding them. `funnel: true` gives a click → conversion funnel of real census rows, the shape
+ * ESMM models (src/models/esmm.ts): `overtime` (hours-per-week > 40: 29% of the training rows, the
+ * "click") and `overtime_high_income` (overtime and income > 50K: 11.8%, the "click and conversion";
+ * 40% of the overtime rows); hours-per-week then is not a feature, marital-status is.
  */
 
 import { parseCsv } from '../csv.js';
@@ -45,15 +51,39 @@ function readAdult(text: string, source: string): string[][] {
   return rows;
 }
 
+/** The funnel tasks of `funnel: true` (see the header): a click and a click-and-conversion. */
+export const ADULT_FUNNEL_SCHEMA: TableSchema = {
+  features: ADULT_COLUMNS.filter((c) => c !== 'income' && c !== 'hours-per-week').map((column) => ({ column, type: NUMERIC.has(column) ? 'numeric' : 'categorical' })),
+  targets: [
+    { task: 'overtime', kind: 'binary', columns: ['hours-per-week'], threshold: 40, labelNames: ['≤ 40 h', '> 40 h'] },
+    { task: 'overtime_high_income', kind: 'binary', columns: ['overtime_high_income'], positive: ['1'], labelNames: ['other', '> 40 h and > 50K'] },
+  ],
+};
+
+/** The schema with `options` applied: the funnel tasks, embedded categorical columns. */
+function adultSchema(options: LoadOptions): TableSchema {
+  const base = options.funnel ? ADULT_FUNNEL_SCHEMA : ADULT_SCHEMA;
+  if (options.embedding === undefined) return base;
+  return { ...base, features: base.features.map((f) => (f.type === 'categorical' ? { ...f, embedding: options.embedding } : f)) };
+}
+
 export async function loadAdult(options: LoadOptions = {}): Promise<DatasetSplit> {
   const [trainText, testText] = await Promise.all([readDataFile('adult/adult.data', options.dataDir), readDataFile('adult/adult.test', options.dataDir)]);
   const trainRows = applyLimit(readAdult(trainText, 'adult.data'), options.limit);
   const testRows = applyLimit(readAdult(testText, 'adult.test'), options.testLimit, 'testLimit');
-  const rows: RawValue[][] = trainRows.concat(testRows);
+  let rows: RawValue[][] = trainRows.concat(testRows);
+  const columns: string[] = [...ADULT_COLUMNS];
+  if (options.funnel) {
+    // The click-and-conversion label, derived once per row: hours-per-week > 40 and income > 50K.
+    const hours = columns.indexOf('hours-per-week');
+    const income = columns.indexOf('income');
+    rows = rows.map((r) => [...r, Number(r[hours]) > 40 && r[income] === '>50K' ? '1' : '0']);
+    columns.push('overtime_high_income');
+  }
   return tableToSplit({
     name: 'adult',
-    table: { columns: [...ADULT_COLUMNS], rows },
-    schema: ADULT_SCHEMA,
+    table: { columns, rows },
+    schema: adultSchema(options),
     train: range(trainRows.length),
     test: range(testRows.length, trainRows.length),
   });

@@ -23,6 +23,10 @@ export interface LoadOptions {
   asMultilabel?: boolean;
   /** MNIST: inputShape [784] instead of [28, 28, 1]. */
   flatten?: boolean;
+  /** Adult: embed the categorical columns in tables of this dimension instead of one-hot encoding them. */
+  embedding?: number;
+  /** Adult: the overtime → high-income funnel tasks (ESMM's click → conversion shape) instead of income and never_married. */
+  funnel?: boolean;
 }
 
 /** Reads a text file of a dataset ('adult/adult.data'); a missing file is a DataError that says where to put it. */

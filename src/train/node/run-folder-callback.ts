@@ -5,7 +5,8 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Dataset, PreprocessingState } from '../../data/types.js';
+import type { PreprocessingState } from '../../data/types.js';
+import type { TrainingData } from '../batch-source.js';
 import { buildManifest, type Manifest } from '../../models/manifest.js';
 import type { TrainerCallback } from '../types.js';
 import type { Trainer } from '../trainer.js';
@@ -19,6 +20,8 @@ export interface RunFolderOptions {
   every?: number;
   preprocessing?: PreprocessingState;
   dataset?: Manifest['dataset'];
+  /** Called after each checkpoint is written (e.g. to copy it off this machine: ../../sweep/). */
+  onCheckpoint?: (runDir: string, epoch: number) => void | Promise<void>;
 }
 
 export class RunFolderCallback implements TrainerCallback {
@@ -26,7 +29,7 @@ export class RunFolderCallback implements TrainerCallback {
 
   constructor(private readonly o: RunFolderOptions) {}
 
-  onTrainBegin(_trainer: TrainerHandle, train: Dataset): void {
+  onTrainBegin(_trainer: TrainerHandle, train: TrainingData): void {
     this.inputShape = train.inputShape;
     fs.mkdirSync(this.o.runDir, { recursive: true });
   }
@@ -43,6 +46,7 @@ export class RunFolderCallback implements TrainerCallback {
     });
     await saveCheckpoint(this.o.runDir, { model: trainer.model.layersModel(), manifest, optimizer: snapshot.optimizer, best: snapshot.best, state: snapshot.state });
     writeFileAtomic(path.join(this.o.runDir, 'history.jsonl'), trainer.records.map((r) => JSON.stringify(r)).join('\n') + '\n');
+    await this.o.onCheckpoint?.(this.o.runDir, record.epoch);
   }
 }
 

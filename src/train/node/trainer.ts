@@ -21,6 +21,8 @@ export interface NodeTrainerOptions extends CoreTrainerOptions {
   /** Stored in the checkpoint's manifest. */
   preprocessing?: PreprocessingState;
   dataset?: Manifest['dataset'];
+  /** Called after each checkpoint is written, with the run folder and the epoch (1-based). */
+  onCheckpoint?: (runDir: string, epoch: number) => void | Promise<void>;
 }
 
 export class Trainer extends CoreTrainer {
@@ -30,7 +32,7 @@ export class Trainer extends CoreTrainer {
     const callbacks = [...(options.callbacks ?? [])];
     callbacks.push(new ProgressCallback(options.progress ?? 'auto', options.label ?? 'train', tasks));
     if (options.runDir) {
-      callbacks.push(new RunFolderCallback({ runDir: options.runDir, every: options.checkpointEvery, preprocessing: options.preprocessing, dataset: options.dataset }));
+      callbacks.push(new RunFolderCallback({ runDir: options.runDir, every: options.checkpointEvery, preprocessing: options.preprocessing, dataset: options.dataset, onCheckpoint: options.onCheckpoint }));
     }
     super(model, tasks, { ...options, callbacks });
   }
