@@ -4,11 +4,13 @@
 //   2. tsc: JavaScript, .d.ts and source maps (sources inlined: the package ships no src/),
 //   3. the assets tsc does not copy (the dashboard's HTML template),
 //   4. the browser runtime bundled once with esbuild (dist/browser/runtime.bundle.js), so that an
-//      installed mtljs serves it without esbuild, which stays a build tool (devDependency).
+//      installed mtljs serves it without esbuild, which stays a build tool (devDependency);
+//   5. the studio's page and worker likewise (dist/studio/studio.bundle.js, studio-worker.bundle.js;
+//      the worker carries tfjs and its webgl/webgpu backends, which are dev dependencies for that reason).
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dist = path.join(root, 'dist');
@@ -28,4 +30,8 @@ await esbuild.build({
   legalComments: 'none',
   banner: { js: '// mtljs browser runtime (bundled from src/browser/runtime.ts and src/data/preprocess.ts)' },
 });
+const { STUDIO_ENTRIES, studioBuildOptions } = await import(pathToFileURL(path.join(dist, 'studio/bundle.js')).href);
+for (const entry of Object.keys(STUDIO_ENTRIES)) {
+  await esbuild.build({ ...studioBuildOptions(entry, path.join(root, 'src/studio')), outfile: path.join(dist, 'studio', STUDIO_ENTRIES[entry].out), logLevel: 'warning' });
+}
 console.log(`mtljs: dist/ built in ${((Date.now() - t0) / 1000).toFixed(1)} s`);

@@ -11,6 +11,7 @@ import { registerMeta } from './commands/meta.js';
 import { registerReport } from './commands/report.js';
 import { registerSchool } from './commands/school.js';
 import { registerServe } from './commands/serve.js';
+import { registerStudio } from './commands/studio.js';
 import { registerTrain } from './commands/train.js';
 import { registerData } from './commands/data.js';
 import { registerSweep } from './commands/sweep.js';
@@ -30,6 +31,7 @@ export function buildProgram(): Command {
   registerSweep(program);
   registerWorker(program);
   registerServe(program);
+  registerStudio(program);
   registerReport(program);
   registerAffinity(program);
   registerAgent(program);
