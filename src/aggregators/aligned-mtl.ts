@@ -6,6 +6,10 @@
  * condition number of the aligned system is 1. Eigenvalues ≤ 1e-12·T·λ_max count as zero (rank
  * deficiency to float64 rounding: identical or dependent gradients). The authors' code sums the
  * aligned gradients (B𝟙); we take their mean (B𝟙/T) as specified, so T = 1 gives back g.
+ *
+ * Properties: permutation invariant (B is a spectral function of GGᵀ), weighted. Not non-conflicting,
+ * not linear under scaling (the alignment equalises the norms), not strongly stationary (B𝟙 may have
+ * zero or negative entries).
  */
 import { symEig } from './linalg.js';
 import type { Matrix } from './types.js';

@@ -8,14 +8,20 @@
  * Solver (exact, on the Gramian). With k = √φ, w is optimal iff it satisfies the KKT conditions of
  * F, and those are the KKT conditions of the quadratic ½‖g_w‖² + ρ g₀ᵀg_w for ρ = ‖g_w‖/k. That
  * quadratic is the min-norm problem over the shifted points gᵢ + ρg₀ (Gramian M + ρ(b𝟙ᵀ + 𝟙bᵀ) +
- * ρ²‖g₀‖²𝟙𝟙ᵀ, b = Gg₀), solved exactly by simplex.ts. So we find a root of
+ * ρ²‖g₀‖²𝟙𝟙ᵀ, b = Gg₀ — in factored form FK, K = I + (ρ/T)𝟙𝟙ᵀ), solved exactly by simplex.ts on the
+ * regularised Gramian (ε = 1e-10 relative, so one solution whatever the task order). So we find a root of
  * h(ρ) = kρ − ‖g_{w(ρ)}‖ by bisection on [0, maxᵢ‖gᵢ‖/k] (h is continuous, h(0) ≤ 0 ≤ h(hi)),
  * keeping the candidate with the smallest F. When the optimum has g_w = 0 (0 in the hull and
  * F ≥ 0), g_w/‖g_w‖ is undefined and we return the ball's centre: d = g₀/(1 + c²).
+ *
+ * Properties: permutation invariant, weighted, strongly stationary (β = 1/(T(1+c²)) + a non-negative
+ * term > 0). Not non-conflicting (the ball may hold no direction that helps every task), not linear
+ * under scaling.
  */
 import { z } from 'zod';
 import { maxDiag, quadForm } from './linalg.js';
-import { minNormSimplex } from './simplex.js';
+import { cosineGramian } from './gramian-factor.js';
+import { gramianFactor, minNormSimplexFactor } from './simplex.js';
 import type { AggregatorOptions, Matrix } from './types.js';
 import { fromWeights } from './weighted.js';
 
@@ -47,8 +53,17 @@ export function cagradSubproblem(M: Matrix, c: number): number[] {
     const i = b.indexOf(Math.min(...b));
     return M.map((_, j) => (j === i ? 1 : 0));
   }
+  // The shifted points gᵢ + ρg₀ are the rows of KG, K = I + (ρ/T)𝟙𝟙ᵀ: their regularised Gramian is
+  // factored by FK, F the factor of M (simplex.ts) — one eigendecomposition for the whole bisection.
+  const factor = gramianFactor(cosineGramian(M), T);
   const wAt = (rho: number): number[] =>
-    minNormSimplex(M.map((row, i) => row.map((m, j) => m + rho * (b[i]! + b[j]!) + rho * rho * g0sq)));
+    minNormSimplexFactor(
+      factor.map((row) => {
+        const shift = (rho / T) * row.reduce((s, x) => s + x, 0);
+        return row.map((x) => x + shift);
+      }),
+      T,
+    );
   const psi = (w: number[]): number => Math.sqrt(Math.max(0, quadForm(M, w)));
   let lo = 0;
   let hi = Math.sqrt(maxDiag(M)) / k;

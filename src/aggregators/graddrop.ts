@@ -6,6 +6,11 @@
  *   keep the positive components gᵢₖ > 0 where Pₖ > Uₖ and the negative ones where Pₖ < Uₖ,
  * and d = Σᵢ (masked gᵢ). A coordinate where every gᵢₖ = 0 gives 0. Coordinate-wise, so it is not a
  * Gramian combination. (In the trainer it runs on the gradients at the shared representation.)
+ *
+ * Properties: permutation invariant for a given seed — the draws Uₖ are per coordinate, not per task,
+ * and Pₖ and the kept sums do not depend on the task order. Not weighted (each coordinate keeps other
+ * tasks), not linear under scaling (Pₖ changes with the scales), not non-conflicting, not strongly
+ * stationary.
  */
 import { rngFor } from './random.js';
 import type { AggregatorOptions, GradientRows } from './types.js';

@@ -9,6 +9,11 @@
  * kept in `options.state` (a GradVacState, mutated in place) across calls. Runs on the Gramian like
  * PCGrad (gᵢ' = Gᵀcᵢ). A pair with a zero gradient (cosine undefined) is skipped, target included;
  * a target with √(1−φ̂²) = 0 (φ̂ = ±1, only reachable with β = 1) adjusts nothing.
+ *
+ * Properties: linear under scaling (for a given seed and state: cosines do not change under positive
+ * scales, and each adjustment is proportional to ‖gᵢ'‖), weighted, strongly stationary (each
+ * adjustment adds a positive multiple of gⱼ, so β ≥ 1). Not permutation invariant (random order, as
+ * PCGrad; the targets are per ordered pair), not non-conflicting.
  */
 import { z } from 'zod';
 import { matVec, quadForm } from './linalg.js';

@@ -8,14 +8,19 @@
 import { Registry, noOptions, type OptionsSchema } from '../util/registry.js';
 import { alignedMtl } from './aligned-mtl.js';
 import { cagrad, cagradOptions } from './cagrad.js';
+import { config, configOptions } from './config.js';
+import { dualproj } from './dualproj.js';
+import { fairgrad, fairgradOptions } from './fairgrad.js';
 import { graddrop } from './graddrop.js';
 import { gradvac, gradvacOptions } from './gradvac.js';
 import { imtlG } from './imtl-g.js';
+import { krum, krumOptions } from './krum.js';
 import { gramian } from './linalg.js';
 import { mgda } from './mgda.js';
 import { nashMtl } from './nash-mtl.js';
 import { pcgrad } from './pcgrad.js';
 import { mean, sum } from './sum-mean.js';
+import { trimmedMean, trimmedMeanOptions } from './trimmed-mean.js';
 import type { Aggregator, AggregatorOptions, GradientRows, Matrix } from './types.js';
 import type { GradientMethod } from './method.js';
 import { upgrad } from './upgrad.js';
@@ -36,7 +41,12 @@ export const AGGREGATORS = new Registry<Aggregator>({ kind: 'aggregation method'
   .register('imtl-g', imtlG, noOptions)
   .register('nash-mtl', nashMtl, noOptions)
   .register('aligned-mtl', alignedMtl, noOptions)
-  .register('upgrad', upgrad, noOptions);
+  .register('upgrad', upgrad, noOptions)
+  .register('dualproj', dualproj, noOptions)
+  .register('config', config, configOptions)
+  .register('fairgrad', fairgrad, fairgradOptions)
+  .register('krum', krum, krumOptions)
+  .register('trimmed-mean', trimmedMean, trimmedMeanOptions);
 
 /** Keys of the trainer's `aggregator` option it reads itself (`method` aside): listed as allowed, not checked by the method. */
 export const AGGREGATOR_RESERVED_KEYS = ['mode'] as const;
@@ -89,7 +99,7 @@ export function aggregate(name: string, grads: GradientRows, options: Aggregator
   return fn(grads, options);
 }
 
-/** Whether the method is a combination d = Gᵀβ with β from the Gramian alone (all but graddrop). */
+/** Whether the method is a combination d = Gᵀβ with β from the Gramian alone (all but graddrop and trimmed-mean). */
 export function isGramianMethod(name: string): boolean {
   return lookup(name).weights !== undefined;
 }
@@ -109,7 +119,7 @@ export function weightsFromGramian(name: string, M: Matrix, options: AggregatorO
   return fn.weights(M, options);
 }
 
-/** The weights β of d = Gᵀβ for methods that are a combination of the gradients (all but graddrop). */
+/** The weights β of d = Gᵀβ for methods that are a combination of the gradients (all but graddrop and trimmed-mean). */
 export function weightsOf(name: string, grads: GradientRows, options: AggregatorOptions = {}): number[] {
   const fn = lookup(name);
   if (!fn.weights) throw new Error(`aggregator "${name}" is not a weighted combination of the gradients`);
@@ -120,7 +130,7 @@ export function weightsOf(name: string, grads: GradientRows, options: Aggregator
 
 /**
  * An aggregator as a GradientMethod (./method.ts): Gramian methods give weights β from M alone, the
- * others (graddrop) a vector from the rows. Stateful methods (GradVac's cosine targets) get a copy of
+ * others (graddrop, trimmed-mean) a vector from the rows. Stateful methods (GradVac's cosine targets) get a copy of
  * the state, fill it, and it is returned as the next state. Stochastic methods are seeded per step.
  */
 export function aggregatorMethod(name: string, options: AggregatorOptions & { mode?: string } = {}): GradientMethod<Record<string, unknown>> {

@@ -2,8 +2,8 @@
  * Dense linear algebra for the aggregators, in float64: products on the P-long gradient rows
  * (norm, the Gramian M = GGᵀ, the combination Gᵀβ; dot is src/util/linalg.ts's) and small T×T
  * routines (symmetric eigendecomposition by src/util/linalg.ts's Jacobi, Gaussian elimination with
- * partial pivoting, a pseudo-inverse least-squares fallback). T is the number of tasks, so the T×T
- * routines are O(T³) and never the bottleneck.
+ * partial pivoting, least squares by Householder QR). T is the number of tasks, so the T×T routines
+ * are O(T³) and never the bottleneck.
  */
 import { dot, jacobiEigen } from '../util/linalg.js';
 import type { GradientRows, Matrix } from './types.js';
@@ -92,27 +92,48 @@ export function solve(A: Matrix, b: readonly number[]): number[] | null {
 }
 
 /**
- * The minimum-norm least-squares solution of Ax = b (A square), x = A⁺b, through the
- * eigendecomposition of AᵀA; eigenvalues below 1e-12 × the largest count as zero.
+ * The least-squares solution of min ‖Ax − b‖ for a tall A (m × k, m ≥ k, row-major) by Householder QR
+ * (Golub & Van Loan, Alg. 5.3.2): backward stable, with the error of cond(A) rather than the cond(A)²
+ * of the normal equations AᵀA x = Aᵀb. Returns null when a column keeps less than 1e-14 of its norm
+ * once the previous columns are projected out (A rank-deficient to working precision); the test is per
+ * column, so columns whose scales differ by 10²⁰ (gradients of norm 1e-10 and 1e10) are fine.
  */
-export function leastSquares(A: Matrix, b: readonly number[]): number[] {
-  const n = b.length;
-  const AtA: Matrix = Array.from({ length: n }, (_, i) =>
-    Array.from({ length: n }, (_, j) => A.reduce((s, row) => s + row[i]! * row[j]!, 0)),
-  );
-  const Atb = Array.from({ length: n }, (_, i) => A.reduce((s, row, r) => s + row[i]! * b[r]!, 0));
-  const { values, vectors } = symEig(AtA);
-  const x = new Array<number>(n).fill(0);
-  const cut = 1e-12 * Math.max(values[0] ?? 0, 0);
-  values.forEach((lam, k) => {
-    if (!(lam > cut) || lam <= 0) return;
-    const coef = vectors.reduce((s, row, i) => s + row[k]! * Atb[i]!, 0) / lam;
-    for (let i = 0; i < n; i++) x[i] += coef * vectors[i]![k]!;
-  });
+export function leastSquaresQR(A: Matrix, b: readonly number[]): number[] | null {
+  const m = A.length;
+  const k = m ? A[0]!.length : 0;
+  if (k === 0) return [];
+  if (m < k) return null;
+  const R = A.map((row) => [...row]);
+  const y = [...b];
+  const colNorm = Array.from({ length: k }, (_, j) => Math.sqrt(R.reduce((s, row) => s + row[j]! ** 2, 0)));
+  for (let j = 0; j < k; j++) {
+    let alpha = 0;
+    for (let i = j; i < m; i++) alpha += R[i]![j]! ** 2;
+    alpha = Math.sqrt(alpha);
+    if (!(alpha > 1e-14 * colNorm[j]!)) return null;
+    if (R[j]![j]! > 0) alpha = -alpha; // reflect onto −sign(r_jj)‖r‖e_j: no cancellation in v_j
+    const v = new Array<number>(m).fill(0);
+    for (let i = j; i < m; i++) v[i] = R[i]![j]!;
+    v[j] = v[j]! - alpha;
+    const vv = v.reduce((s, x) => s + x * x, 0);
+    if (vv > 0) {
+      for (let c = j; c < k; c++) {
+        let dotc = 0;
+        for (let i = j; i < m; i++) dotc += v[i]! * R[i]![c]!;
+        const f = (2 * dotc) / vv;
+        for (let i = j; i < m; i++) R[i]![c] = R[i]![c]! - f * v[i]!;
+      }
+      let doty = 0;
+      for (let i = j; i < m; i++) doty += v[i]! * y[i]!;
+      const f = (2 * doty) / vv;
+      for (let i = j; i < m; i++) y[i] = y[i]! - f * v[i]!;
+    }
+  }
+  const x = new Array<number>(k).fill(0);
+  for (let r = k - 1; r >= 0; r--) {
+    let s = y[r]!;
+    for (let c = r + 1; c < k; c++) s -= R[r]![c]! * x[c]!;
+    x[r] = s / R[r]![r]!;
+  }
   return x;
-}
-
-/** solve(A, b), or leastSquares(A, b) when A is singular to working precision. */
-export function solveOrLeastSquares(A: Matrix, b: readonly number[]): number[] {
-  return solve(A, b) ?? leastSquares(A, b);
 }

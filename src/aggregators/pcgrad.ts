@@ -6,6 +6,11 @@
  * and d = Σᵢ gᵢ'. Every gᵢ' stays a combination of the gradients, gᵢ' = Gᵀcᵢ, so the whole method
  * runs on the Gramian: gᵢ'·gⱼ = (Mcᵢ)ⱼ. The order comes from the seeded PRNG (option `seed`): one
  * PRNG per call, one shuffle of the other tasks per i, i = 1…T in turn.
+ *
+ * Properties: linear under scaling (for a given seed: the conflict tests gᵢ'·gⱼ < 0 do not change
+ * under positive scales, and each projection is linear in cᵢ), weighted, strongly stationary (every
+ * βₖ ≥ 1). Not permutation invariant, by definition: the projection order is random (seeded), and the
+ * result depends on it for T ≥ 3. Not non-conflicting for T ≥ 3 (for T = 2 it is).
  */
 import { rngFor, shuffled } from './random.js';
 import { matVec } from './linalg.js';

@@ -1,4 +1,8 @@
-/** Sum and mean of the task gradients: d = Σᵢ gᵢ and d = (1/T) Σᵢ gᵢ (plain linear scalarisation). */
+/**
+ * Sum and mean of the task gradients: d = Σᵢ gᵢ and d = (1/T) Σᵢ gᵢ (plain linear scalarisation).
+ * Properties: linear under scaling, permutation invariant, weighted, strongly stationary (β > 0: d = 0
+ * only if Σgᵢ = 0). Not non-conflicting (the mean can point against a task).
+ */
 import { combine } from './linalg.js';
 import type { Aggregator, Matrix } from './types.js';
 

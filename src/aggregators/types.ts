@@ -13,6 +13,16 @@ export interface AggregatorOptions {
   c?: number;
   /** GradVac's EMA rate β ∈ [0, 1] of the cosine targets (default 0.01). */
   beta?: number;
+  /** ConFIG's preference vector (one positive number per task; default all 1). */
+  weights?: number[];
+  /** FairGrad's fairness exponent α ≥ 0 (default 1: Nash-MTL's condition; 0: the mean). */
+  alpha?: number;
+  /** Krum's number f of Byzantine (adversarial) rows (default 1; needs T ≥ 2f + 3). */
+  nByzantine?: number;
+  /** Multi-Krum's number m of selected rows averaged (default 1). */
+  nSelected?: number;
+  /** The trimmed mean's number b of values dropped at each end of every coordinate (default 1; needs T > 2b). */
+  trim?: number;
   /** State kept across calls by stateful methods (gradvac); mutated in place. */
   state?: object;
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { mulberry32 } from '../../src/data/split.js';
-import { combine, gramian, leastSquares, norm, solve, symEig } from '../../src/aggregators/linalg.js';
+import { combine, gramian, leastSquaresQR, norm, solve, symEig } from '../../src/aggregators/linalg.js';
 import { nnls } from '../../src/aggregators/nnls.js';
 import { minNormSimplex } from '../../src/aggregators/simplex.js';
 import { jacobiEigen } from '../../src/util/linalg.js';
@@ -24,39 +24,46 @@ describe('linalg', () => {
     expect(symEig([])).toEqual({ values: [], vectors: [] });
   });
 
-  it('solve and leastSquares', () => {
+  it('solve and leastSquaresQR', () => {
     expect(solve([[0, 2], [1, 1]], [4, 3])).toEqual([1, 2]);
     expect(solve([[1, 2], [2, 4]], [1, 2])).toBeNull();
-    // Singular: the minimum-norm least-squares solution of x + y = 2 (twice) is (1, 1).
-    const x = leastSquares([[1, 1], [1, 1]], [2, 2]);
-    expect(x[0]).toBeCloseTo(1, 10);
-    expect(x[1]).toBeCloseTo(1, 10);
+    // Overdetermined: the least-squares line through (0, 1), (1, 2), (2, 4) is y = 5/6 + 1.5x.
+    const x = leastSquaresQR([[1, 0], [1, 1], [1, 2]], [1, 2, 4])!;
+    expect(x[0]).toBeCloseTo(5 / 6, 12);
+    expect(x[1]).toBeCloseTo(1.5, 12);
+    // Dependent columns: rank-deficient to working precision.
+    expect(leastSquaresQR([[1, 2], [2, 4], [3, 6]], [1, 2, 3])).toBeNull();
+    // Column scales 1e-10 and 1e10 side by side are no problem (the test is per column).
+    const y = leastSquaresQR([[1e-10, 0], [0, 1e10], [1e-10, 0]], [1e-10, 2e10, 3e-10])!;
+    expect(y[0]).toBeCloseTo(2, 12);
+    expect(y[1]).toBeCloseTo(2, 12);
   });
 
-  it('nnls (min ‖Az − b‖², z ≥ 0, on Q = AᵀA, q = Aᵀb) satisfies the KKT conditions on random problems', () => {
+  it('nnls (min ‖Az − b‖², z ≥ 0) satisfies the KKT conditions on random problems, dependent columns included', () => {
     const rand = mulberry32(11);
     for (let trial = 0; trial < 50; trial++) {
-      const T = 2 + (trial % 7);
-      const G = randomGrads(T, 3 + (trial % 5), 100 + trial); // often T > P: singular Q
-      const Q = gram(G);
-      // q = Aᵀb with A = Gᵀ (q in the range of Q, so the problem is bounded).
-      const b = Array.from({ length: G[0]!.length }, () => 2 * rand() - 1);
-      const q = G.map((g) => g.reduce((s, x, k) => s + x * b[k]!, 0));
-      const z = nnls(Q, q);
-      const w = q.map((qi, i) => qi - Q[i]!.reduce((s, m, k) => s + m * z[k]!, 0));
-      const scale = Math.max(...Q.map((r, i) => r[i]!)) * Math.max(1, ...z) + Math.max(...q.map(Math.abs));
-      z.forEach((zi, i) => {
-        expect(zi).toBeGreaterThanOrEqual(0);
-        expect(w[i]).toBeLessThanOrEqual(1e-9 * scale);
-        if (zi > 0) expect(Math.abs(w[i]!)).toBeLessThanOrEqual(1e-9 * scale);
+      const m = 2 + (trial % 5);
+      const n = 2 + (trial % 7); // often n > m: dependent columns
+      const A = randomGrads(m, n, 100 + trial);
+      const b = Array.from({ length: m }, () => 2 * rand() - 1);
+      const z = nnls(A, b);
+      const r = A.map((row, i) => b[i]! - row.reduce((s, a, k) => s + a * z[k]!, 0));
+      const w = Array.from({ length: n }, (_, k) => A.reduce((s, row, i) => s + row[k]! * r[i]!, 0));
+      const scale = Math.max(...A.flat().map(Math.abs)) * Math.max(1, ...b.map(Math.abs));
+      z.forEach((zk, k) => {
+        expect(zk).toBeGreaterThanOrEqual(0);
+        expect(w[k]).toBeLessThanOrEqual(1e-9 * scale);
+        if (zk > 0) expect(Math.abs(w[k]!)).toBeLessThanOrEqual(1e-9 * scale);
       });
     }
   });
 
   it('minNormSimplex: the closest point of a segment and of a hull', () => {
     expect(minNormSimplex([[1, 0], [0, 1]]).map((a) => +a.toFixed(12))).toEqual([0.5, 0.5]);
-    // Points (1,0) and (1,1): the closest point is (1,0) itself.
-    expect(minNormSimplex([[1, 1], [1, 2]]).map((a) => +a.toFixed(12))).toEqual([1, 0]);
+    // Points (1,0) and (1,1): the closest point is (1,0) itself (to the ridge ε = 1e-10 of gramian-factor.ts).
+    minNormSimplex([[1, 1], [1, 2]]).forEach((a, i) => expect(a).toBeCloseTo([1, 0][i]!, 9));
+    // A zero row puts 0 in the hull: the weight goes to the zero rows.
+    expect(minNormSimplex([[1, 0, 0], [0, 0, 0], [0, 0, 0]])).toEqual([0, 0.5, 0.5]);
     expect(minNormSimplex([[0, 0], [0, 0]])).toEqual([0.5, 0.5]);
   });
 });

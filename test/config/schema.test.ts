@@ -42,6 +42,7 @@ const WEIGHTING_DEFAULTS: Record<string, Record<string, unknown>[]> = {
 const AGGREGATOR_DEFAULTS: Record<string, Record<string, unknown>> = {
   sum: {}, mean: {}, pcgrad: {}, gradvac: { beta: 0.01 }, graddrop: {}, mgda: {}, cagrad: { c: 0.4 },
   'imtl-g': {}, 'nash-mtl': {}, 'aligned-mtl': {}, upgrad: {},
+  dualproj: {}, config: {}, fairgrad: { alpha: 1 }, krum: { nByzantine: 1, nSelected: 1 }, 'trimmed-mean': { trim: 1 },
 };
 
 const ARCHITECTURE_DEFAULTS: Record<string, Record<string, unknown>[]> = {
@@ -130,7 +131,8 @@ describe('config: method options are checked by the method\'s schema', () => {
       for (const mode of [undefined, 'param', 'rep']) {
         expect(configError({ train: { aggregator: { method, ...options, ...(mode ? { mode } : {}) } } }), `${method} ${mode}`).toBe('');
       }
-      expect(aggregate(method, [[1, 0], [0.5, 1]], { ...options, state: {} }), method).toHaveLength(2);
+      // Five tasks: krum's defaults need T ≥ 2f + 3 = 5, trimmed-mean's T > 2·trim.
+      expect(aggregate(method, [[1, 0], [0.5, 1], [0, 1], [1, 1], [2, 0.5]], { ...options, state: {} }), method).toHaveLength(2);
     }
   });
 
