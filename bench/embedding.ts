@@ -3,11 +3,13 @@
  * embeddings fast: gather + its gradient"). Two measurements, one run, same machine:
  *
  * 1. The lookup alone: forward + backward of tf.gather on a [rows, 16] table with 512 × 10 ids (the
- *    gradient is an UnsortedSegmentSum into `rows` rows), in µs, on wasm (the library's UnsortedSegmentSum
- *    kernel, src/engine/wasm-kernels.ts) and on tfjs's cpu backend.
+ *    gradient is an UnsortedSegmentSum into `rows` rows), in µs, on wasm (the library's row-copy GatherV2
+ *    and in-place UnsortedSegmentSum kernels, src/engine/kernels/). tfjs's cpu backend is not measured:
+ *    its UnsortedSegmentSum builds a mask per segment (O(rows × ids) work), so one backward pass through a
+ *    10,000-row table did not finish in a minute — embeddings need the wasm backend (the default).
  * 2. A whole recommender model training: 8 numeric columns, 3 hashed categorical ids and a 10-id history
  *    list (mean-pooled), each embedded in a [rows, 16] table (src/models/tabular.ts), an MLP of 64 and two
- *    binary heads, batch 512, Adam 1e-3 — in steps/s and rows/s, mtljs (wasm, cpu) against the same
+ *    binary heads, batch 512, Adam 1e-3 — in steps/s and rows/s, mtljs (wasm) against the same
  *    model in PyTorch (bench/torch_embedding.py, nn.Embedding with dense gradients, 1 and 2 threads).
  *    Adam updates every row of every table each step on both sides (dense gradients), so large tables
  *    cost memory bandwidth on both.
@@ -80,8 +82,9 @@ function lookupMicros(rows: number): number {
   const table = tf.variable(tf.randomUniform([rows, DIM], -0.05, 0.05, 'float32', 1));
   const ids = tf.tensor1d(Array.from({ length: BATCH * LIST }, () => Math.floor(rnd() * rows)), 'int32');
   const once = () => {
+    // Eager backends compute each op when it is called: nothing is read back (reading the dense
+    // [rows, 16] gradient would time a copy of the whole table, which training never makes).
     const { value, grads } = tf.variableGrads(() => tf.sum(tf.gather(table, ids)), [table]);
-    grads[table.name]!.dataSync();
     tf.dispose([value, ...Object.values(grads)]);
   };
   for (let i = 0; i < 3; i++) once();
@@ -142,7 +145,7 @@ const results: Record<string, Record<string, unknown>> = {};
 for (const rows of tableSizes) {
   const { ds, pre } = data(rows);
   const row: Record<string, unknown> = { rows, dim: DIM, parameters: 4 * rows * DIM };
-  for (const backend of ['wasm', 'cpu'] as const) {
+  for (const backend of ['wasm'] as const) {
     await initBackend(backend);
     row[`lookupUs_${backend}`] = lookupMicros(rows);
     const r = trainSteps(ds, pre);
@@ -163,12 +166,12 @@ const f = (v: unknown, d = 1) => (typeof v === 'number' ? v.toFixed(d) : '-');
 const lines = [
   `embedding training, batch ${BATCH}: 4 tables [rows, ${DIM}] (3 ids + a ${LIST}-id history, mean-pooled) + 8 numeric → MLP 64 → 2 binary heads, Adam; ${'python' in torch ? `PyTorch ${torch.torch}` : 'PyTorch not available'}`,
   '',
-  '| table rows | lookup fwd+bwd wasm (µs) | cpu (µs) | mtljs wasm steps/s | mtljs cpu steps/s | PyTorch 1 thread | PyTorch 2 threads | wasm / best PyTorch |',
-  '|---|---|---|---|---|---|---|---|',
+  '| table rows | lookup fwd+bwd wasm (µs) | mtljs wasm steps/s | PyTorch 1 thread | PyTorch 2 threads | mtljs / best PyTorch |',
+  '|---|---|---|---|---|---|',
 ];
 for (const r of Object.values(results)) {
   const best = Math.max((r.steps_pytorch_1 as number) ?? 0, (r.steps_pytorch_2 as number) ?? 0);
-  lines.push(`| ${(r.rows as number).toLocaleString('en-US')} | ${f(r.lookupUs_wasm, 0)} | ${f(r.lookupUs_cpu, 0)} | ${f(r.steps_wasm)} | ${f(r.steps_cpu)} | ${f(r.steps_pytorch_1)} | ${f(r.steps_pytorch_2)} | ${best ? `${((r.steps_wasm as number) / best).toFixed(2)}×` : '-'} |`);
+  lines.push(`| ${(r.rows as number).toLocaleString('en-US')} | ${f(r.lookupUs_wasm, 0)} | ${f(r.steps_wasm)} | ${f(r.steps_pytorch_1)} | ${f(r.steps_pytorch_2)} | ${best ? `${((r.steps_wasm as number) / best).toFixed(2)}×` : '-'} |`);
 }
 console.log(lines.join('\n'));
 if (values.json) console.log(JSON.stringify(results));
