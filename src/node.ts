@@ -7,9 +7,10 @@
  */
 export { initBackend, BACKENDS, type BackendName, type BackendOptions } from './engine/backend.js';
 
-export { parseCsv, readCsvFile, type CsvOptions, type CsvTable } from './data/csv.js';
-export { parseArff, readArffFile, type ArffData, type ArffAttribute } from './data/arff.js';
-export { parseJsonl, readJsonlFile, type JsonlTable } from './data/jsonl.js';
+export { parseCsv, type CsvOptions, type CsvTable } from './data/csv.js';
+export { readCsvFile, readArffFile, readJsonlFile } from './data/node/table-files.js';
+export { parseArff, type ArffData, type ArffAttribute } from './data/arff.js';
+export { parseJsonl, type JsonlTable } from './data/jsonl.js';
 export { openStreamedTable, fitStreamedTable, DEFAULT_SHUFFLE_BUFFER, type StreamedTable, type StreamedTableOptions } from './data/stream/streamed-table.js';
 export { readRows, sampleTable, lineOfRow, type TableFileOptions, type StreamFormat, type RowChunk, type TableSample } from './data/stream/table-file.js';
 export { TableStats, checkFittedTable, type FittedTable, type FittedTarget, type LabelSummary } from './data/table-stats.js';

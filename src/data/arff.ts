@@ -8,8 +8,6 @@
  * nominal cells must be declared values; every error names the file and line.
  */
 
-import { readFile } from 'node:fs/promises';
-import { basename } from 'node:path';
 import { DataError } from './errors.js';
 
 export type ArffAttribute =
@@ -219,7 +217,3 @@ function splitQuotedPairs(body: string, source: string, lineNo: number): { index
   return out;
 }
 
-/** Reads and parses an ARFF file; errors name the file's base name. */
-export async function readArffFile(path: string): Promise<ArffData> {
-  return parseArff(await readFile(path, 'utf8'), basename(path));
-}

@@ -9,8 +9,6 @@
  * names the source file and line.
  */
 
-import { readFile } from 'node:fs/promises';
-import { basename } from 'node:path';
 import { DataError } from './errors.js';
 
 export interface CsvOptions {
@@ -97,11 +95,6 @@ export function parseCsv(text: string, options: CsvOptions = {}): CsvTable {
   return { columns, rows, lines: rowLines };
 }
 
-/** Reads a file and parses it; `source` defaults to the file's base name. */
-export async function readCsvFile(path: string, options: CsvOptions = {}): Promise<CsvTable> {
-  const text = await readFile(path, 'utf8');
-  return parseCsv(text, { ...options, source: options.source ?? basename(path) });
-}
 
 function skipBlanks(s: string, p: number): number {
   while (p < s.length && (s[p] === ' ' || s[p] === '\t')) p++;

@@ -6,8 +6,6 @@
  * leading BOM is dropped. The whole file is read into memory (no streaming).
  */
 
-import { readFile } from 'node:fs/promises';
-import { basename } from 'node:path';
 import { DataError } from './errors.js';
 import type { RawValue } from './types.js';
 
@@ -65,7 +63,3 @@ export function jsonCell(v: unknown, key: string, source: string, line: number):
   throw new DataError(`column '${key}': ${Array.isArray(v) ? 'an array' : 'an object'} is not a table cell (flatten it into columns)`, source, line);
 }
 
-/** Reads and parses a JSON lines file; errors name the file's base name. */
-export async function readJsonlFile(path: string): Promise<JsonlTable> {
-  return parseJsonl(await readFile(path, 'utf8'), basename(path));
-}

@@ -5,10 +5,8 @@
  * are the files scripts/build.mjs bundled (dist/studio/*.bundle.js); in a source checkout they are
  * bundled on first use with esbuild (a dev dependency), as src/browser/bundle.ts does for the runtime.
  *
- * The core's readers src/data/csv.ts, jsonl.ts and arff.ts also export readXFile helpers that import
- * node:fs/promises and node:path; the worker uses only their parse functions, so those two modules are
- * replaced by stubs that throw if ever called. Any other Node import fails the bundle (the worker must
- * stay core-only).
+ * Any Node import fails the bundle: the page and the worker must stay core-only (the core's table
+ * parsers are; reading files from disk lives in src/data/node/).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -22,23 +20,13 @@ export const STUDIO_ENTRIES = {
   worker: { source: 'worker', out: 'studio-worker.bundle.js', banner: '// mtljs studio worker (bundled from src/studio/worker.ts: mtljs core, tfjs-core, tfjs-layers and the webgpu, webgl, wasm and cpu backends)' },
 } as const;
 
-/** Modules of the core whose Node-only helpers the browser never calls (see the header). */
-const STUBBED = new Set(['node:fs/promises', 'node:path']);
-const READERS = /[\\/]src[\\/]data[\\/](csv|jsonl|arff)\.[jt]s$/;
-
-/** esbuild plugin: node:fs/promises and node:path of the core's readers → throwing stubs; other Node imports → an error. */
+/** esbuild plugin: any Node import is an error. */
 export function browserOnlyPlugin(): Plugin {
   return {
     name: 'mtl-browser-only',
     setup(build) {
-      build.onResolve({ filter: /^node:/ }, (args) => {
-        if (STUBBED.has(args.path) && READERS.test(args.importer)) return { path: args.path, namespace: 'mtl-node-stub' };
-        return { errors: [{ text: `${args.path} imported by ${path.relative(process.cwd(), args.importer)}: the studio's browser code must not use Node modules` }] };
-      });
-      build.onLoad({ filter: /.*/, namespace: 'mtl-node-stub' }, (args) => ({
-        contents: `const fail = () => { throw new Error(${JSON.stringify(`${args.path} is not available in the browser`)}); };\n`
-          + 'export const readFile = fail; export const basename = fail; export default {};\n',
-        loader: 'js',
+      build.onResolve({ filter: /^node:/ }, (args) => ({
+        errors: [{ text: `${args.path} imported by ${path.relative(process.cwd(), args.importer)}: the studio's browser code must not use Node modules` }],
       }));
     },
   };
