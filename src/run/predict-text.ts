@@ -3,31 +3,17 @@
  * tokenized and encoded with the model folder's text.json (tokenizer, vocabulary, L), the tfjs model
  * runs once, and every task's output is turned into an answer — a class with its probability
  * (multiclass), a label with the positive probability (binary), the tags and their spans (sequence, spans
- * as in conlleval), or raw values (other kinds). Needs only the model folder.
+ * as in conlleval), or raw values (other kinds). Needs only the model folder. The prediction itself is
+ * src/browser/text-predict.ts, which the text page runs in the browser too.
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { tf } from '../engine/tf.js';
 import { loadSavedModel } from '../models/saved.js';
-import { argmaxTags } from '../tasks/sequence.js';
-import { extractSpans } from '../tasks/spans.js';
 import '../models/text/layers.js'; // registers the custom layers of text models before loading one
-import { loadTextState, TEXT_STATE_FILE, encodeTexts } from '../data/text/state.js';
+import { loadTextState, TEXT_STATE_FILE } from '../data/text/state.js';
+import { predictTexts, type TextPrediction, type TextTaskAnswer } from '../browser/text-predict.js';
 
-export type TextTaskAnswer =
-  | { kind: 'class'; label: string; probability: number; probabilities: Record<string, number> }
-  | { kind: 'binary'; label: string; probability: number; positiveLabel: string }
-  | { kind: 'spans'; tags: string[]; spans: { type: string; text: string; start: number; end: number }[] }
-  | { kind: 'values'; values: number[] };
-
-export interface TextPrediction {
-  text: string;
-  /** The tokens the model saw (at most L). */
-  tokens: string[];
-  /** Tokens cut off beyond L. */
-  truncated: number;
-  tasks: Record<string, TextTaskAnswer>;
-}
+export type { TextPrediction, TextTaskAnswer };
 
 /** A model folder (model.json + manifest.json + text.json) or a run folder holding one in model/. */
 export function resolveTextModelDir(dir: string): string {
@@ -46,44 +32,11 @@ export async function predictText(dir: string, texts: string[]): Promise<TextPre
   const saved = await loadSavedModel(modelDir);
   const L = state.maxLength;
   if (saved.manifest.inputShape.join(',') !== String(L)) throw new Error(`${modelDir}: the model reads [${saved.manifest.inputShape}] but text.json says L = ${L}`);
-  const { x, tokens } = encodeTexts(state, texts);
-  const input = tf.tensor2d(x, [texts.length, L]);
-  const outputs = tf.tidy(() => {
-    const { logits } = saved.model.forward(input, false);
-    return logits.map((l, i) => saved.tasks[i]!.predict(l));
-  });
-  const values = outputs.map((o) => o.dataSync() as Float32Array);
-  tf.dispose([input, ...outputs]);
-  saved.model.dispose();
-  return texts.map((text, r) => {
-    const kept = tokens[r]!.slice(0, L);
-    const answers: Record<string, TextTaskAnswer> = {};
-    saved.tasks.forEach((task, i) => {
-      const v = values[i]!;
-      const spec = task.spec;
-      if (spec.kind === 'multiclass') {
-        const K = spec.outputSize, row = v.subarray(r * K, (r + 1) * K);
-        const names = spec.labelNames ?? Array.from({ length: K }, (_, k) => String(k));
-        let best = 0;
-        for (let k = 1; k < K; k++) if (row[k]! > row[best]!) best = k;
-        answers[task.name] = { kind: 'class', label: names[best]!, probability: row[best]!, probabilities: Object.fromEntries(names.map((n, k) => [n, row[k]!])) };
-      } else if (spec.kind === 'binary') {
-        const p = v[r]!;
-        const names = spec.labelNames ?? ['0', '1'];
-        answers[task.name] = { kind: 'binary', label: p >= 0.5 ? names[1]! : names[0]!, probability: p, positiveLabel: names[1]! };
-      } else if (spec.kind === 'sequence') {
-        const K = spec.outputSize;
-        const names = spec.labelNames ?? Array.from({ length: K }, (_, k) => String(k));
-        const ids = argmaxTags(v.subarray(r * L * K, (r + 1) * L * K), 1, L, K);
-        const tags = kept.map((_, j) => names[ids[j]!]!);
-        const spans = extractSpans(tags).map((s) => ({ type: s.type, text: kept.slice(s.start, s.end + 1).join(' '), start: s.start, end: s.end }));
-        answers[task.name] = { kind: 'spans', tags, spans };
-      } else {
-        answers[task.name] = { kind: 'values', values: Array.from(v.subarray(r * task.headUnits, (r + 1) * task.headUnits)) };
-      }
-    });
-    return { text, tokens: kept, truncated: tokens[r]!.length - kept.length, tasks: answers };
-  });
+  try {
+    return predictTexts(saved.model, saved.tasks, state, texts);
+  } finally {
+    saved.model.dispose();
+  }
 }
 
 /** Human-readable lines of one prediction. */

@@ -5,18 +5,27 @@
  *   GET /mtl/runtime.js       src/browser/runtime.ts bundled with src/data/preprocess.ts (esbuild)
  *   GET /model/<file>         model.json, its weight files and manifest.json of the served model
  * The page predicts in the browser with tfjs alone; the server only hands out files.
+ * A text model (text.json in its folder) gets the text page of examples/agent/page instead: GET / is its
+ * index.html, /model/text.json is served too, and GET /mtl/text-runtime.js is src/browser/text-runtime.ts
+ * bundled with tfjs inside (its custom layers need the library's own tfjs instance; see that file).
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { browserRuntimeBundle, tfjsBrowserFile } from '../browser/bundle.js';
+import { browserRuntimeBundle, textRuntimeBundle, tfjsBrowserFile } from '../browser/bundle.js';
+import { TEXT_STATE_FILE } from '../data/text/text-state.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
 /** examples/browser of the package (src/serve and dist/serve are both two levels below the root). */
 export function browserExampleDir(): string {
   return path.resolve(here, '..', '..', 'examples', 'browser');
+}
+
+/** examples/agent/page of the package: the page of text models. */
+export function textPageDir(): string {
+  return path.resolve(here, '..', '..', 'examples', 'agent', 'page');
 }
 
 const TYPES: Record<string, string> = {
@@ -40,12 +49,14 @@ function sendFile(reply: FastifyReply, file: string): FastifyReply {
 function modelFiles(modelDir: string): Set<string> {
   const json = JSON.parse(fs.readFileSync(path.join(modelDir, 'model.json'), 'utf8')) as { weightsManifest?: { paths: string[] }[] };
   const names = new Set(['model.json', 'manifest.json']);
+  if (fs.existsSync(path.join(modelDir, TEXT_STATE_FILE))) names.add(TEXT_STATE_FILE);
   for (const group of json.weightsManifest ?? []) for (const p of group.paths) if (!p.includes('/') && !p.includes('\\')) names.add(p);
   return names;
 }
 
 export function registerUi(app: FastifyInstance, modelDir: string): void {
-  const pageDir = browserExampleDir();
+  const text = fs.existsSync(path.join(modelDir, TEXT_STATE_FILE));
+  const pageDir = text ? textPageDir() : browserExampleDir();
   if (!fs.existsSync(path.join(pageDir, 'index.html'))) throw new Error(`--ui: the page is missing (${pageDir}/index.html)`);
   const served = modelFiles(modelDir);
 
@@ -62,6 +73,7 @@ export function registerUi(app: FastifyInstance, modelDir: string): void {
     return sendFile(reply, file);
   });
   app.get('/mtl/runtime.js', async (_req, reply) => reply.type(TYPES['.js']!).header('cache-control', 'no-cache').send(await browserRuntimeBundle()));
+  if (text) app.get('/mtl/text-runtime.js', async (_req, reply) => reply.type(TYPES['.js']!).header('cache-control', 'no-cache').send(await textRuntimeBundle()));
   // The page's own files, by plain name only (no sub-folders, no traversal).
   app.get<{ Params: { file: string } }>('/:file', async (req, reply) => {
     const name = req.params.file;

@@ -39,7 +39,7 @@ export function registerServe(program: Command): void {
     .argument('<dir>', 'run folder written by mtl train (its model/) or a model folder (model.json + manifest.json)')
     .option('-p, --port <n>', 'port (0 = any free port)', '8080')
     .option('--host <host>', 'address to listen on', '127.0.0.1')
-    .option('--ui', 'also serve the browser demo page (examples/browser) at /, predicting in the browser with tfjs')
+    .option('--ui', 'also serve the browser demo page at / (examples/browser; examples/agent/page for a text model), predicting in the browser with tfjs')
     .option('--max-rows <n>', 'most rows per request', String(DEFAULT_MAX_ROWS))
     .option('--body-limit <bytes>', 'largest request body in bytes', String(DEFAULT_BODY_LIMIT))
     .addOption(backendOption())

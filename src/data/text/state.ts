@@ -3,6 +3,9 @@
  * (built from the training split only) and the sequence length. Saved as `text.json` next to
  * model.json + manifest.json in the model folder, and read back by `mtl predict`.
  *
+ * The pure part (the TextState type, parsing, encoding raw texts) is ./text-state.ts, which a web page
+ * bundles; this module adds the file IO and re-exports it.
+ *
  * Also the text datasets' shared types: a loader returns a `TextSplit` (train/test, an optional dev
  * split for validation, and the TextState), and builds its Datasets with `textDataset`.
  */
@@ -10,24 +13,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Dataset, DatasetSplit, TaskSpec } from '../types.js';
 import type { LoadOptions } from '../loaders/common.js';
-import { encodeSentences, tokenize, Vocabulary, type TokenizerOptions } from './tokenizer.js';
+import { encodeSentences, type Vocabulary } from './tokenizer.js';
+import { parseTextState, TEXT_STATE_FILE, type TextState } from './text-state.js';
 
-export const TEXT_STATE_FILE = 'text.json';
-
-export interface TextState {
-  format: 'mtljs-text';
-  version: 1;
-  /** How raw input text is tokenized at prediction time. */
-  tokenizer: TokenizerOptions;
-  /** Tokens by id: [`<pad>`, `<unk>`, …]. */
-  vocabulary: string[];
-  /** L: ids per input (the model's inputShape [L]). */
-  maxLength: number;
-  /** Words seen fewer times in training map to `<unk>`. */
-  minCount: number;
-  /** The training splits the vocabulary was built from. */
-  sources: string[];
-}
+export { encodeTexts, parseTextState, TEXT_STATE_FILE, textState, type TextState } from './text-state.js';
 
 export interface TextSplit extends DatasetSplit {
   /** A held-out validation split (SNIPS dev; a stratified part of the sentiment training data). */
@@ -44,22 +33,6 @@ export interface TextLoadOptions extends LoadOptions {
   vocabulary?: string[];
 }
 
-export function textState(args: { tokenizer: TokenizerOptions; vocabulary: Vocabulary; maxLength: number; minCount: number; sources: string[] }): TextState {
-  return {
-    format: 'mtljs-text', version: 1, tokenizer: { ...args.tokenizer }, vocabulary: args.vocabulary.toJSON(),
-    maxLength: args.maxLength, minCount: args.minCount, sources: [...args.sources],
-  };
-}
-
-export function parseTextState(json: unknown, source: string): TextState {
-  const s = json as Partial<TextState>;
-  if (!s || s.format !== 'mtljs-text' || !Array.isArray(s.vocabulary) || typeof s.maxLength !== 'number' || !s.tokenizer) {
-    throw new Error(`${source}: not an mtljs text state (format 'mtljs-text' with tokenizer, vocabulary, maxLength)`);
-  }
-  Vocabulary.fromTokens(s.vocabulary); // checks <pad>, <unk> and duplicates
-  return s as TextState;
-}
-
 export function saveTextState(dir: string, state: TextState): void {
   fs.writeFileSync(path.join(dir, TEXT_STATE_FILE), JSON.stringify(state));
 }
@@ -68,13 +41,6 @@ export function loadTextState(dir: string): TextState {
   const file = path.join(dir, TEXT_STATE_FILE);
   if (!fs.existsSync(file)) throw new Error(`${dir} has no ${TEXT_STATE_FILE}: not a text model folder`);
   return parseTextState(JSON.parse(fs.readFileSync(file, 'utf8')), file);
-}
-
-/** Raw texts → n × L ids (the model's input), with the tokens each one was split into. */
-export function encodeTexts(state: TextState, texts: string[]): { x: Float32Array; tokens: string[][] } {
-  const vocab = Vocabulary.fromTokens(state.vocabulary);
-  const tokens = texts.map((t) => tokenize(t, state.tokenizer));
-  return { x: encodeSentences(tokens, vocab, state.maxLength).x, tokens };
 }
 
 /** Per-task labels of a text dataset: sentence-level (n × 1 or n × width) or per token (`sequence`). */
