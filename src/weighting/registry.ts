@@ -5,12 +5,15 @@
 import { Registry, noOptions, type OptionsSchema } from '../util/registry.js';
 import { dbMtlOptions, dbMtlWeighting } from './db-mtl.js';
 import { dwaOptions, dwaWeighting } from './dwa.js';
+import { excessMtlOptions, excessMtlWeighting } from './excess-mtl.js';
 import { famoOptions, famoWeighting } from './famo.js';
 import { equalWeighting, fixedOptions, fixedWeighting } from './fixed.js';
 import { geometricWeighting } from './gls.js';
 import { gradNormOptions, gradNormWeighting } from './gradnorm.js';
 import { imtlLossWeighting } from './imtl-l.js';
+import { mocoOptions, mocoWeighting } from './moco.js';
 import { randomWeighting } from './rlw.js';
+import { stchOptions, stchWeighting } from './stch.js';
 import { uncertaintyWeighting } from './uw.js';
 import type { Weighting, WeightingFactory, WeightingOptions } from './types.js';
 
@@ -24,7 +27,10 @@ export const WEIGHTINGS = new Registry<WeightingFactory>({ kind: 'weighting meth
   .register('imtl-l', imtlLossWeighting, noOptions)
   .register('gradnorm', gradNormWeighting, gradNormOptions)
   .register('db-mtl', dbMtlWeighting, dbMtlOptions)
-  .register('famo', famoWeighting, famoOptions);
+  .register('famo', famoWeighting, famoOptions)
+  .register('stch', stchWeighting, stchOptions)
+  .register('excess-mtl', excessMtlWeighting, excessMtlOptions)
+  .register('moco', mocoWeighting, mocoOptions);
 
 /**
  * Keys of WeightingOptions the trainer supplies to every method (task names, the fixed weights from the

@@ -37,6 +37,9 @@ const WEIGHTING_DEFAULTS: Record<string, Record<string, unknown>[]> = {
   gradnorm: [{ alpha: 1.5, lr: 0.025 }],
   'db-mtl': [{ beta: 0.9, betaSigma: 0 }],
   famo: [{ lr: 0.025, gamma: 0.001, minLosses: 0 }, { minLosses: [0, 0] }],
+  stch: [{ mu: 1, warmupEpochs: 4 }],
+  'excess-mtl': [{ stepSize: 0.01 }],
+  moco: [{ beta: 0.5, betaSigma: 0.5, gamma: 0.1, gammaSigma: 0.5, rho: 0 }],
 };
 
 const AGGREGATOR_DEFAULTS: Record<string, Record<string, unknown>> = {

@@ -7,7 +7,7 @@ import { heldState, type SteppedWeighting } from '../helpers/weighting.js';
 
 beforeAll(async () => { await initBackend('cpu'); });
 
-const METHODS = ['uw', 'dwa', 'rlw', 'gls', 'imtl-l', 'gradnorm', 'db-mtl', 'famo'];
+const METHODS = ['uw', 'dwa', 'rlw', 'gls', 'imtl-l', 'gradnorm', 'db-mtl', 'famo', 'stch', 'excess-mtl', 'moco'];
 const T = 3;
 const make = (name: string) => heldState(createWeighting(name, { taskNames: ['a', 'b', 'c'], seed: 5 }));
 

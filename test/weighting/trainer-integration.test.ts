@@ -11,7 +11,7 @@ beforeAll(async () => { await initBackend('cpu'); });
 const ds = syntheticDataset(256, 8, 4);
 
 describe('every weighting method trains through the Trainer', () => {
-  for (const method of ['uw', 'dwa', 'rlw', 'gls', 'imtl-l', 'gradnorm', 'db-mtl', 'famo']) {
+  for (const method of ['uw', 'dwa', 'rlw', 'gls', 'imtl-l', 'gradnorm', 'db-mtl', 'famo', 'stch', 'excess-mtl', 'moco']) {
     it(method, async () => {
       const tasks = ds.tasks.map((s) => createTask(s, {}, { values: ds.labels[s.name], n: ds.n }));
       const model = buildModel('hps', { inputShape: ds.inputShape, tasks, seed: 1 }, { encoder: { type: 'mlp', hidden: [8] } });
