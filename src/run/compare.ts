@@ -86,8 +86,11 @@ function meanEpochSeconds(history: { trainSeconds: number }[]): number {
 /** A task as the table shows it: its primary metric and that metric's direction. */
 export interface CompareTaskInfo { name: string; primary: string; higherIsBetter: boolean }
 
-/** One unit of work of a comparison: a single-task baseline, or one method, each at one seed. */
-export type CompareUnit = { kind: 'stl'; task: string } | { kind: 'method'; method: string };
+/**
+ * One unit of work of a comparison: a single-task baseline, or one method, each at one seed; or (for
+ * `mtl affinity --train-groups`, ./affinity.ts) one model on a group of tasks, trained as the config says.
+ */
+export type CompareUnit = { kind: 'stl'; task: string } | { kind: 'method'; method: string } | { kind: 'group'; tasks: string[] };
 
 /** What training one unit gives (plain JSON: a queue job returns it, ../sweep/). */
 export interface UnitResult {
@@ -112,17 +115,20 @@ export function compareUnits(taskNames: string[], methods: string[], seeds: numb
 
 /** The unit's run folder under `outDir` (the layout `mtl compare` has always written). */
 export function unitRunDir(outDir: string, unit: CompareUnit, seed: number, nSeeds: number): string {
+  if (unit.kind === 'group') return path.join(outDir, `group-${unit.tasks.join('+')}`);
   if (unit.kind === 'stl') return nSeeds > 1 ? path.join(outDir, 'stl', `${unit.task}-s${seed}`) : path.join(outDir, 'stl', unit.task);
   return path.join(outDir, `${unit.method.replace(/[^A-Za-z0-9_.+@-]/g, '_')}-s${seed}`);
 }
 
 /** The unit's label on progress lines. */
 export function unitLabel(unit: CompareUnit, seed: number, nSeeds: number): string {
+  if (unit.kind === 'group') return `group:${unit.tasks.join('+')}`;
   return unit.kind === 'stl' ? `stl:${unit.task}${nSeeds > 1 ? ` (seed ${seed})` : ''}` : unit.method;
 }
 
 /**
- * Trains one unit — the baseline of one task, or one method on all `taskNames` — at `seed`, on the
+ * Trains one unit — the baseline of one task, one method on all `taskNames`, or the config's own
+ * method on a group of tasks — at `seed`, on the
  * config's data `split`, in `runDir` (resumed from its checkpoint when `options.resume`), and tests it.
  * The local loop (runCompare) and a queue worker (../sweep/processor.ts) both train through this, so a
  * sweep and `mtl compare` give the same numbers for the same seeds.
@@ -143,7 +149,11 @@ export async function trainUnit(args: {
   cfg.seed = seed;
   let taskNames = args.taskNames;
   if (unit.kind === 'stl') taskNames = [unit.task];
-  else {
+  else if (unit.kind === 'group') {
+    const unknown = unit.tasks.filter((t) => !args.taskNames.includes(t));
+    if (unit.tasks.length === 0 || unknown.length) throw new Error(`group unit: ${unit.tasks.length ? `unknown task(s) ${unknown.join(', ')}` : 'no tasks'}`);
+    taskNames = unit.tasks;
+  } else {
     const spec = parseMethod(unit.method);
     cfg.train.weighting = { method: spec.weighting };
     cfg.train.aggregator = spec.aggregator;
@@ -201,7 +211,7 @@ export function compareRow(r: UnitResult, stl: Record<string, Record<string, num
  * baselines by seed, rows in the order of `seeds` × `methods`. Each (unit, seed) must be there exactly once.
  */
 export function compareFromUnits(methods: string[], seeds: number[], results: UnitResult[]): CompareResult {
-  const key = (u: CompareUnit, seed: number) => `${u.kind}:${u.kind === 'stl' ? u.task : u.method}:${seed}`;
+  const key = (u: CompareUnit, seed: number) => `${u.kind}:${u.kind === 'stl' ? u.task : u.kind === 'group' ? u.tasks.join('+') : u.method}:${seed}`;
   const byKey = new Map<string, UnitResult>();
   for (const r of results) {
     const k = key(r.unit, r.seed);

@@ -25,7 +25,7 @@ export interface SweepJobData {
   dataDir?: string;
   /** The sweep's --backend, if any (a worker's own --backend wins). */
   backend?: string;
-  /** All tasks of the comparison (a method trains them all; a baseline its one). */
+  /** All tasks of the comparison (a method trains them all; a baseline its one; a group its own). */
   taskNames: string[];
   unit: CompareUnit;
   seed: number;
@@ -51,6 +51,7 @@ function canonical(value: unknown): string {
 }
 
 export function unitName(unit: CompareUnit): string {
+  if (unit.kind === 'group') return `group.${unit.tasks.join('+')}`;
   return unit.kind === 'stl' ? `stl.${unit.task}` : unit.method;
 }
 

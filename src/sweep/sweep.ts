@@ -7,12 +7,15 @@
  * job is completed, reads the results in a fixed order (not completion order) — one per (unit, seed), so
  * nothing is counted twice — and builds the same table, Markdown + CSV + JSON, as `mtl compare`, plus
  * sweep.json (which worker finished each job, at which attempt, resumed after which epoch).
+ * `mtl affinity --train-groups --queue` enqueues its trainings (units of kind 'group' and 'stl') through
+ * planUnits / runQueuedJobs here, on the same queue and workers.
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import { Job, Queue } from 'bullmq';
 import { loadConfigDataset } from '../config/dataset.js';
 import type { ExperimentConfig } from '../config/schema.js';
-import { compareFromUnits, compareUnits, parseMethod, writeCompare, type CompareResult } from '../run/compare.js';
+import { compareFromUnits, compareUnits, parseMethod, writeCompare, type CompareResult, type CompareUnit } from '../run/compare.js';
 import { selectTasks } from '../run/experiment.js';
 import { writeFileAtomic } from '../train/node/atomic.js';
 import { checkRedis, DEFAULT_QUEUE_NAME, KEY_PREFIX, parseQueueUrl, type QueueTarget } from './connection.js';
@@ -45,10 +48,15 @@ export interface PlannedJob {
 export async function planSweep(config: ExperimentConfig, methods: string[], o: Pick<SweepOptions, 'baseDir' | 'dataDir' | 'backend' | 'seeds' | 'log'>): Promise<PlannedJob[]> {
   methods.forEach(parseMethod);
   const seeds = o.seeds ?? [config.seed];
-  const baseDir = path.resolve(o.baseDir);
-  const split = await loadConfigDataset(config, baseDir, o.dataDir, { log: o.log });
+  const split = await loadConfigDataset(config, path.resolve(o.baseDir), o.dataDir, { log: o.log });
   const taskNames = selectTasks(config, split);
-  return compareUnits(taskNames, methods, seeds).map(({ unit, seed }) => {
+  return planUnits(config, taskNames, compareUnits(taskNames, methods, seeds), o);
+}
+
+/** Jobs for given units (in their order) of a config whose tasks are `taskNames`: what `mtl affinity --train-groups --queue` enqueues. */
+export function planUnits(config: ExperimentConfig, taskNames: string[], units: { unit: CompareUnit; seed: number }[], o: Pick<SweepOptions, 'baseDir' | 'dataDir' | 'backend'>): PlannedJob[] {
+  const baseDir = path.resolve(o.baseDir);
+  return units.map(({ unit, seed }) => {
     const data: SweepJobData = { version: 1, config, baseDir, dataDir: o.dataDir, backend: o.backend, taskNames, unit, seed };
     return { id: sweepJobId(data), data };
   });
@@ -107,20 +115,23 @@ export async function waitForSweep(queue: Queue<SweepJobData, SweepJobResult>, j
   return jobs.map(({ id }) => results.get(id)!);
 }
 
-export async function runSweep(config: ExperimentConfig, methods: string[], o: SweepOptions): Promise<{ result: CompareResult; jobs: (SweepJobResult & { id: string })[] }> {
+/**
+ * Enqueues `planned` (what is already there is attached to), waits for every job and returns the results
+ * in the order of `planned`; the checkpoint of each collected job is deleted.
+ */
+export async function runQueuedJobs(planned: PlannedJob[], o: Pick<SweepOptions, 'url' | 'queueName' | 'attempts' | 'pollMs' | 'log'> & { what?: string }): Promise<(SweepJobResult & { id: string })[]> {
   const target = parseQueueUrl(o.url);
   await checkRedis(target);
   const log = o.log ?? (() => {});
-  const seeds = o.seeds ?? [config.seed];
-  const planned = await planSweep(config, methods, o);
+  const what = o.what ?? 'sweep';
   const queueName = o.queueName ?? DEFAULT_QUEUE_NAME;
   const queue = openQueue(target, queueName);
   try {
     const { added, existing, retried } = await enqueueSweep(queue, planned, o.attempts);
-    log(`sweep: ${planned.length} jobs on queue ${queueName} at ${target.url} (${added} added, ${existing} already there${retried ? `, ${retried} failed ones retried` : ''}); start workers with: mtl worker --queue ${target.url}${queueName !== DEFAULT_QUEUE_NAME ? ` --queue-name ${queueName}` : ''}`);
+    log(`${what}: ${planned.length} jobs on queue ${queueName} at ${target.url} (${added} added, ${existing} already there${retried ? `, ${retried} failed ones retried` : ''}); start workers with: mtl worker --queue ${target.url}${queueName !== DEFAULT_QUEUE_NAME ? ` --queue-name ${queueName}` : ''}`);
     let results: SweepJobResult[];
     try {
-      results = await waitForSweep(queue, planned, { pollMs: o.pollMs, log });
+      results = await waitForSweep(queue, planned, { pollMs: o.pollMs, log: (line) => log(line.replace(/^sweep:/, `${what}:`)) });
     } catch (e) {
       const m = (e as Error).message;
       if (/ECONNREFUSED|Connection is closed|max retries|ETIMEDOUT|ENOTFOUND/i.test(m)) {
@@ -128,15 +139,28 @@ export async function runSweep(config: ExperimentConfig, methods: string[], o: S
       }
       throw e;
     }
-    const result = compareFromUnits(methods, seeds, results);
-    writeCompare(o.outDir, result);
-    const jobs = planned.map(({ id }, i) => ({ id, ...results[i]! }));
-    writeFileAtomic(path.join(o.outDir, 'sweep.json'), JSON.stringify({
-      queue: queueName, url: target.url,
-      jobs: jobs.map((j) => ({ id: j.id, unit: j.unit, seed: j.seed, worker: j.worker, attempt: j.attempt, resumedAfterEpoch: j.resumedAfterEpoch, epochs: j.epochs, epochSeconds: j.epochSeconds })),
-    }, null, 2));
-    return { result, jobs };
+    return planned.map(({ id }, i) => ({ id, ...results[i]! }));
   } finally {
     await queue.close();
   }
+}
+
+/** sweep.json: which worker finished each job, at which attempt, resumed after which epoch. */
+export function writeSweepRecord(outDir: string, url: string, queueName: string | undefined, jobs: (SweepJobResult & { id: string })[]): void {
+  fs.mkdirSync(outDir, { recursive: true });
+  writeFileAtomic(path.join(outDir, 'sweep.json'), JSON.stringify({
+    queue: queueName ?? DEFAULT_QUEUE_NAME, url: parseQueueUrl(url).url,
+    jobs: jobs.map((j) => ({ id: j.id, unit: j.unit, seed: j.seed, worker: j.worker, attempt: j.attempt, resumedAfterEpoch: j.resumedAfterEpoch, epochs: j.epochs, epochSeconds: j.epochSeconds })),
+  }, null, 2));
+}
+
+export async function runSweep(config: ExperimentConfig, methods: string[], o: SweepOptions): Promise<{ result: CompareResult; jobs: (SweepJobResult & { id: string })[] }> {
+  await checkRedis(parseQueueUrl(o.url));
+  const seeds = o.seeds ?? [config.seed];
+  const planned = await planSweep(config, methods, o);
+  const jobs = await runQueuedJobs(planned, o);
+  const result = compareFromUnits(methods, seeds, jobs);
+  writeCompare(o.outDir, result);
+  writeSweepRecord(o.outDir, o.url, o.queueName, jobs);
+  return { result, jobs };
 }

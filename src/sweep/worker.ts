@@ -51,7 +51,13 @@ function processor(): { file: URL; execArgv: string[] } {
   return { file, execArgv: fromSource ? ['--import', import.meta.resolve('tsx')] : [] };
 }
 
-const describe = (job: Job<SweepJobData>) => `${job.id} (${job.data.unit.kind === 'stl' ? `baseline ${job.data.unit.task}` : `method ${job.data.unit.method}`}, seed ${job.data.seed})`;
+function describeUnit(unit: SweepJobData['unit']): string {
+  if (unit.kind === 'stl') return `baseline ${unit.task}`;
+  if (unit.kind === 'group') return `group ${unit.tasks.join('+')}`;
+  return `method ${unit.method}`;
+}
+
+const describe = (job: Job<SweepJobData>) => `${job.id} (${describeUnit(job.data.unit)}, seed ${job.data.seed})`;
 
 export async function startSweepWorker(o: SweepWorkerOptions): Promise<SweepWorker> {
   const target = parseQueueUrl(o.url);

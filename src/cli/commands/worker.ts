@@ -1,8 +1,9 @@
 /**
- * `mtl worker --queue redis://HOST:PORT [--concurrency N]`: runs the jobs of `mtl sweep --queue` (each in
- * a sandboxed child process, checkpointed to Redis every epoch: ../../sweep/worker.ts) until SIGINT or
- * SIGTERM. The first signal stops taking jobs and waits for the running ones; a second one stops at once
- * (the interrupted jobs are retried by other workers, from their checkpoints).
+ * `mtl worker --queue redis://HOST:PORT [--concurrency N]`: runs the jobs of `mtl sweep --queue` and
+ * `mtl affinity --train-groups --queue` (each in a sandboxed child process, checkpointed to Redis every
+ * epoch: ../../sweep/worker.ts) until SIGINT or SIGTERM. The first signal stops taking jobs and waits for
+ * the running ones; a second one stops at once (the interrupted jobs are retried by other workers, from
+ * their checkpoints).
  */
 import path from 'node:path';
 import type { Command } from 'commander';
@@ -13,7 +14,7 @@ import { untilSignal } from './shared.js';
 export function registerWorker(program: Command): void {
   program
     .command('worker')
-    .description('run the jobs of `mtl sweep --queue` from Redis until stopped (Ctrl-C: finish the running jobs; twice: stop now)')
+    .description('run the jobs of `mtl sweep --queue` / `mtl affinity --train-groups --queue` from Redis until stopped (Ctrl-C: finish the running jobs; twice: stop now)')
     .requiredOption('-q, --queue <url>', 'redis://HOST:PORT, as this machine reaches the sweep\'s Redis')
     .option('--queue-name <name>', 'BullMQ queue name (as given to mtl sweep)', 'mtl-sweep')
     .option('-c, --concurrency <n>', 'jobs at once, each in its own process', positiveInt('--concurrency'), 1)
