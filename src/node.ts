@@ -42,8 +42,8 @@ export { configSchema, type ExperimentConfig, type SequenceDataConfig } from './
 export { parseConfig, readConfigFile } from './config/load.js';
 export { runExperiment, trainModel, type ExperimentOptions, type TrainedModel } from './run/experiment.js';
 export { evaluateRun } from './run/evaluate-run.js';
-export { runCompare, parseMethod, type CompareResult, type CompareRow, type CompareSummary, type CompareTaskInfo, type MethodSpec } from './run/compare.js';
-export { runAffinity, type AffinityResult } from './run/affinity.js';
+export { runCompare, parseMethod, type CompareResult, type CompareRow, type CompareSummary, type CompareTaskInfo, type CompareUnit, type UnitResult, type MethodSpec } from './run/compare.js';
+export { runAffinity, type AffinityResult, type UnitRunner } from './run/affinity.js';
 export { runSeeds, formatSeedsReport, type SeedsReport } from './run/seeds.js';
 
 export { createServer, type ServeOptions } from './serve/server.js';
