@@ -20,32 +20,17 @@ import path from 'node:path';
 import { z } from 'zod';
 import { tf, tfl } from '../engine/tf.js';
 import { clip, ModelFileError, schemaProblem } from './errors.js';
+import { layersModelFiles } from './layers-files.js';
 
 export interface NamedTensor {
   name: string;
   tensor: tf.Tensor;
 }
 
-function toBytes(data: tf.io.WeightData | undefined): Uint8Array {
-  if (!data) return new Uint8Array(0);
-  return new Uint8Array(tf.io.CompositeArrayBuffer.join(data));
-}
-
 export async function saveLayersModel(dir: string, model: tfl.LayersModel): Promise<void> {
-  await model.save(
-    tf.io.withSaveHandler(async (artifacts) => {
-      const modelJson = {
-        format: 'layers-model',
-        generatedBy: `TensorFlow.js tfjs-layers v${tfl.version_layers}`,
-        convertedBy: 'mtljs',
-        modelTopology: artifacts.modelTopology,
-        weightsManifest: [{ paths: ['weights.bin'], weights: artifacts.weightSpecs ?? [] }],
-      };
-      fs.writeFileSync(path.join(dir, 'model.json'), JSON.stringify(modelJson));
-      fs.writeFileSync(path.join(dir, 'weights.bin'), toBytes(artifacts.weightData));
-      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-    }),
-  );
+  const files = await layersModelFiles(model);
+  fs.writeFileSync(path.join(dir, 'model.json'), files.modelJson);
+  fs.writeFileSync(path.join(dir, 'weights.bin'), new Uint8Array(files.weights));
 }
 
 /** Bytes of one value of each weight dtype mtljs reads (and of each quantized storage type). */

@@ -7,6 +7,7 @@
  * page's "try it" form predicts with, so its answers are the downloaded model's.
  */
 import { tf, tfl } from '../engine/tf.js';
+import { layersModelFiles } from '../models/layers-files.js';
 import { buildManifest } from '../models/manifest.js';
 import type { MultiTaskModel } from '../models/types.js';
 import type { PreprocessingState } from '../data/types.js';
@@ -15,24 +16,9 @@ import { MtlModel, type BrowserManifest, type Tf } from '../browser/runtime.js';
 import type { ModelFiles } from './protocol.js';
 
 export async function modelFiles(model: MultiTaskModel, tasks: Task[], inputShape: number[], preprocessing: PreprocessingState | undefined, dataset: string): Promise<ModelFiles> {
-  let files: Pick<ModelFiles, 'model.json' | 'weights.bin'> | null = null;
-  await model.layersModel().save(
-    tf.io.withSaveHandler(async (artifacts) => {
-      const modelJson = {
-        format: 'layers-model',
-        generatedBy: `TensorFlow.js tfjs-layers v${tfl.version_layers}`,
-        convertedBy: 'mtljs',
-        modelTopology: artifacts.modelTopology,
-        weightsManifest: [{ paths: ['weights.bin'], weights: artifacts.weightSpecs ?? [] }],
-      };
-      const data = artifacts.weightData ? tf.io.CompositeArrayBuffer.join(artifacts.weightData) : new ArrayBuffer(0);
-      files = { 'model.json': JSON.stringify(modelJson), 'weights.bin': data };
-      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-    }),
-  );
-  if (!files) throw new Error('tfjs did not hand over the model to save');
+  const files = await layersModelFiles(model.layersModel());
   const manifest = buildManifest({ architecture: model.architecture, inputShape, tasks, preprocessing, dataset: { name: dataset } });
-  return { ...(files as Pick<ModelFiles, 'model.json' | 'weights.bin'>), 'manifest.json': JSON.stringify(manifest, null, 2) };
+  return { 'model.json': files.modelJson, 'weights.bin': files.weights, 'manifest.json': JSON.stringify(manifest, null, 2) };
 }
 
 /** The files loaded back as the browser runtime loads a folder (tf.loadLayersModel + the manifest). */
