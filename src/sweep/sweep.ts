@@ -93,9 +93,11 @@ export async function waitForSweep(queue: Queue<SweepJobData, SweepJobResult>, j
     let running = 0;
     for (const { id, data } of jobs) {
       if (results.has(id)) continue;
+      // The state first, then the job: read the other way round, a job that completes in between is
+      // 'completed' with the return value of the earlier read (null) — seen once in CI.
+      const state = await queue.getJobState(id);
       const job = await Job.fromId<SweepJobData, SweepJobResult>(queue, id);
       if (!job) throw new Error(`job ${id} is no longer in queue ${queue.name} (was the queue cleaned?); run the sweep again to re-enqueue it`);
-      const state = await job.getState();
       if (state === 'completed') {
         const r = job.returnvalue;
         if (!r || r.seed !== data.seed || unitName(r.unit) !== unitName(data.unit)) throw new Error(`job ${id}: its result is not the unit's (${JSON.stringify(r)?.slice(0, 120)})`);
