@@ -10,6 +10,7 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { spread } from '../../src/eval/uncertainty.js';
 import { runMtl, type MtlResult } from '../helpers/cli.js';
+import { writeTwoTargetCsv } from '../helpers/two-target-csv.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mtl-seeds-'));
 
@@ -19,13 +20,7 @@ function mtl(args: string[]): Promise<MtlResult> {
 
 beforeAll(() => {
   // Two related targets of the same hidden factor, 300 rows.
-  const rows = Array.from({ length: 300 }, (_, i) => {
-    const a = Math.sin(i * 12.9898) * 43758.5453 % 1;
-    const b = Math.sin(i * 78.233) * 12345.678 % 1;
-    const h = a - 0.5 * b;
-    return `${a.toFixed(4)},${b.toFixed(4)},${['x', 'y', 'z'][i % 3]},${h > 0 ? 1 : 0},${(2 * h + 0.1 * Math.cos(i)).toFixed(4)}`;
-  });
-  fs.writeFileSync(path.join(tmp, 'd.csv'), ['a,b,c,pos,val', ...rows].join('\n') + '\n');
+  writeTwoTargetCsv(tmp, 300);
   fs.writeFileSync(path.join(tmp, 'c.yaml'), [
     'name: seeds',
     'data: { dataset: csv, train: d.csv, testFraction: 0.3, features: [{column: a, type: numeric}, {column: b, type: numeric}, {column: c, type: categorical}],',

@@ -19,6 +19,7 @@ import { parseQueueUrl } from '../../src/sweep/connection.js';
 import { enqueueSweep, openQueue, planSweep } from '../../src/sweep/sweep.js';
 import { runMtl } from '../helpers/cli.js';
 import { freePort, startRedis, type TestRedis } from '../helpers/redis.js';
+import { writeTwoTargetCsv } from '../helpers/two-target-csv.js';
 
 const BIN = path.resolve('bin/mtl.js');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mtl-sweep-'));
@@ -31,13 +32,7 @@ const workers: ChildProcess[] = [];
 beforeAll(async () => {
   redis = await startRedis();
   // Two related targets of one hidden factor; 2,000 rows at batch 16 make an epoch ~0.1–0.3 s.
-  const rows = Array.from({ length: 2000 }, (_, i) => {
-    const a = Math.sin(i * 12.9898) * 43758.5453 % 1;
-    const b = Math.sin(i * 78.233) * 12345.678 % 1;
-    const h = a - 0.5 * b;
-    return `${a.toFixed(4)},${b.toFixed(4)},${['x', 'y', 'z'][i % 3]},${h > 0 ? 1 : 0},${(2 * h + 0.1 * Math.cos(i)).toFixed(4)}`;
-  });
-  fs.writeFileSync(path.join(tmp, 'd.csv'), ['a,b,c,pos,val', ...rows].join('\n') + '\n');
+  writeTwoTargetCsv(tmp, 2000);
   fs.writeFileSync(path.join(tmp, 'c.yaml'), [
     'name: sweep',
     'seed: 0',
