@@ -33,7 +33,7 @@ export type { Weighting, WeightingOptions, WeightingFactory, WeightingContext } 
 export type { OptionsSchema } from './util/registry.js';
 export { createWeighting, registerWeighting, weightingNames } from './weighting/registry.js';
 export { aggregate, aggregatorNames, isGramianMethod, registerAggregator, weightsFromGramian, weightsOf, aggregatorMethod } from './aggregators/index.js';
-export { rowsView, type GradientMethod, type GradientView, type MethodContext } from './aggregators/method.js';
+export { crossGramian, rowsView, type GradientMethod, type GradientView, type MethodContext } from './aggregators/method.js';
 export { gradNormMethod, type GradNormState } from './weighting/gradnorm.js';
 export { dbMtlMethod, type DbMtlState } from './weighting/db-mtl.js';
 export type { Aggregator, AggregatorOptions, GradientRows, GramianWeights, Matrix } from './aggregators/index.js';

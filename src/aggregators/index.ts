@@ -27,7 +27,7 @@ import { upgrad } from './upgrad.js';
 
 export type { Aggregator, AggregatorOptions, GradientRows, GramianWeights, Matrix } from './types.js';
 export type { GradVacState } from './gradvac.js';
-export { rowsView, type GradientMethod, type GradientView, type Direction, type MethodContext } from './method.js';
+export { crossGramian, rowsView, type GradientMethod, type GradientView, type Direction, type MethodContext } from './method.js';
 
 /** pcgrad, gradvac and graddrop also read `seed`, and gradvac `state`: the trainer supplies both. */
 export const AGGREGATORS = new Registry<Aggregator>({ kind: 'aggregation method', noun: 'aggregator' })

@@ -20,6 +20,11 @@ export interface GradientView {
   gramian(): Matrix;
   /** The rows of G (T arrays of length P). */
   rows(): Float32Array[];
+  /**
+   * G·Hᵀ (T×T, entry (i, j) = gᵢ·hⱼ) with another view H of the same parameters: the cross-Gramian of
+   * two independent samples (crossGramian below falls back to the rows when a view lacks it).
+   */
+  cross?(other: GradientView): Matrix;
 }
 
 /** d = Gᵀβ (weights β, one per task), or d itself. */
@@ -32,10 +37,22 @@ export interface MethodContext {
   seed: number;
   /** This step's raw task losses. */
   losses: number[];
+  /**
+   * For a method that declares `samples: k > 1`: G on the step's k − 1 extra minibatches, drawn
+   * independently of the step's batch (src/train/sampler.ts); absent for every other method.
+   */
+  samples?: GradientView[];
 }
 
 export interface GradientMethod<S = unknown> {
   readonly name: string;
+  /**
+   * How many independent minibatch samples of G one step needs (default 1). With k > 1 the trainer
+   * computes G on the step's batch (the view `update` gets, to which a weights direction applies) and
+   * on k − 1 more batches of the same size, drawn by a seeded sampler, passed as ctx.samples
+   * (MoDo, SDMGrad: a double-sampling estimate of GGᵀ needs two gradients independent of each other).
+   */
+  readonly samples?: number;
   /** The state before the first step, for T tasks. */
   init(T: number): S;
   /** One step's direction and the next state; `state` itself is left as it was. */
@@ -59,4 +76,19 @@ export function rowsView(rows: ArrayLike<number>[]): GradientView {
       return s;
     })),
   };
+}
+
+/** G·Hᵀ (T×T) of two views of the same parameters: on the device when the view can, else from the rows. */
+export function crossGramian(a: GradientView, b: GradientView): Matrix {
+  return a.cross ? a.cross(b) : rowsCross(a.rows(), b.rows());
+}
+
+/** G·Hᵀ from the rows of G and H. */
+export function rowsCross(A: Float32Array[], B: Float32Array[]): Matrix {
+  if (A.length !== B.length || A[0]?.length !== B[0]?.length) throw new Error(`crossGramian: gradients of ${A.length}×${A[0]?.length ?? 0} and ${B.length}×${B[0]?.length ?? 0}`);
+  return A.map((g) => B.map((h) => {
+    let s = 0;
+    for (let j = 0; j < g.length; j++) s += g[j]! * h[j]!;
+    return s;
+  }));
 }

@@ -58,10 +58,12 @@ export class StepRunner {
 
   /**
    * One step; returns the batch's per-task losses [T] (the caller disposes them). `direction` is given
-   * in gradient mode (mode non-null); `where` names the step in a divergence message.
+   * in gradient mode (mode non-null); `where` names the step in a divergence message. `extra`: the
+   * further minibatches of a multi-sample method (gradient-step.ts); the losses, the divergence check,
+   * the penalties and afterStep are the step's own batch's.
    */
-  run(batch: Batch, ctx: WeightingContext, mode: GradientMode | null, direction: DirectionFn | null, methodState: unknown, where: string): tf.Tensor {
-    const { grads, losses } = mode ? this.gradientSpace(batch, ctx, mode, direction!, methodState) : this.lossSpace(batch, ctx);
+  run(batch: Batch, ctx: WeightingContext, mode: GradientMode | null, direction: DirectionFn | null, methodState: unknown, where: string, extra?: Batch[]): tf.Tensor {
+    const { grads, losses } = mode ? this.gradientSpace(batch, ctx, mode, direction!, methodState, extra) : this.lossSpace(batch, ctx);
     const values = losses.dataSync();
     const why = this.guard.problem(values);
     this.lastApplied = !why;
@@ -117,8 +119,8 @@ export class StepRunner {
     return { grads, losses: tf.tensor1d(taskLosses) };
   }
 
-  private gradientSpace(batch: Batch, ctx: WeightingContext, mode: GradientMode, direction: DirectionFn, methodState: unknown): { grads: tf.NamedTensorMap; losses: tf.Tensor } {
-    const { grads, losses } = gradientStep({ model: this.model, tasks: this.tasks, weighting: this.weighting, batch, ctx, mode, direction, methodState });
+  private gradientSpace(batch: Batch, ctx: WeightingContext, mode: GradientMode, direction: DirectionFn, methodState: unknown, extra?: Batch[]): { grads: tf.NamedTensorMap; losses: tf.Tensor } {
+    const { grads, losses } = gradientStep({ model: this.model, tasks: this.tasks, weighting: this.weighting, batch, ctx, mode, direction, methodState, extra });
     const named: tf.NamedTensorMap = {};
     for (const v of this.model.trainableVariables()) {
       const g = grads.get(v);

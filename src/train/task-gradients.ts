@@ -13,7 +13,7 @@ import { unflatten } from './flat.js';
 
 /** What a gradient method returns: weights of the task gradients, or a whole direction of length P. */
 export type { Direction } from '../aggregators/method.js';
-import type { Direction } from '../aggregators/method.js';
+import { rowsCross, type Direction, type GradientView } from '../aggregators/method.js';
 
 export class TaskGradients {
   readonly T: number;
@@ -52,6 +52,22 @@ export class TaskGradients {
       this.M = M;
     }
     return this.M;
+  }
+
+  /**
+   * G·Hᵀ (T×T) with another sample's gradients of the same parameters (multi-sample methods: MoDo,
+   * SDMGrad): Σ_k S_k H_kᵀ on the device for another TaskGradients, from the rows otherwise.
+   */
+  cross(other: GradientView): Matrix {
+    if (!(other instanceof TaskGradients)) return rowsCross(this.rows(), other.rows());
+    const S = this.blocks(), H = other.blocks();
+    if (other.T !== this.T || H.length !== S.length || H.some((h, k) => h.shape[1] !== S[k]!.shape[1])) {
+      throw new Error(`TaskGradients.cross: gradients of ${this.T}×${this.P} and ${other.T}×${other.P}`);
+    }
+    const product = tf.tidy(() => tf.addN(S.map((s, k) => tf.matMul(s, H[k]!, false, true))));
+    const flat = product.dataSync();
+    product.dispose();
+    return Array.from({ length: this.T }, (_, i) => Array.from(flat.subarray(i * this.T, (i + 1) * this.T)));
   }
 
   /** The rows gₜ as arrays (one read of every block), for methods that need every value. */

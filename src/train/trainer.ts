@@ -9,12 +9,12 @@
  */
 import { tf } from '../engine/tf.js';
 import type { Dataset } from '../data/types.js';
-import { epochBatches, type Batching } from './sampler.js';
+import { epochBatches, extraSampleRows, samplePool, type Batching, type SamplePool } from './sampler.js';
 import type { MultiTaskModel } from '../models/types.js';
 import type { Metrics, Task } from '../tasks/types.js';
 import { createWeighting } from '../weighting/registry.js';
 import type { Weighting, WeightingContext } from '../weighting/types.js';
-import { disposeBatch, makeBatch, prepare, type Batch } from './batches.js';
+import { disposeBatch, makeBatch, prepare, type Batch, type PreparedData } from './batches.js';
 import { EarlyStopping, initialEarlyStopping } from './early-stopping.js';
 import { evaluateDataset } from './evaluate.js';
 import { evaluateSource } from './evaluate-stream.js';
@@ -63,6 +63,11 @@ export class Trainer implements TrainerHandle {
   private readonly method: GradientMethod | null;
   /** The method's state (GradVac's targets, GradNorm's weights, DB-MTL's buffers), held here between steps. */
   private methodState: unknown;
+  /**
+   * Independent minibatches per step the method asks for (GradientMethod.samples; 1 for all but MoDo
+   * and SDMGrad): the step's batch plus samples − 1 drawn by the seeded sampler (sampler.ts).
+   */
+  private readonly samples: number;
   private history: EpochRecord[] = [];
   private nextEpoch = 0;
   private stopped = false;
@@ -86,6 +91,11 @@ export class Trainer implements TrainerHandle {
       this.method = aggregatorMethod(aggMethod, aggOptions);
     } else this.method = this.weighting.gradient ?? null;
     this.methodState = this.method?.init(tasks.length);
+    this.samples = this.method?.samples ?? 1;
+    if (!Number.isInteger(this.samples) || this.samples < 1) throw new Error(`method "${this.method!.name}" asks for ${this.samples} gradient samples per step: it must be a whole number ≥ 1`);
+    if (this.samples > 1 && this.gradientMode !== 'param') {
+      throw new Error(`method "${this.method!.name}" needs ${this.samples} independent gradient samples per step, which it takes of the shared parameters: use mode "param", not "rep"`);
+    }
     this.optimizer = createOptimizer(options.optimizer);
     const div = typeof options.onDivergence === 'string' ? { policy: options.onDivergence } : options.onDivergence;
     this.guard = new DivergenceGuard(tasks.map((t) => t.name), div);
@@ -131,9 +141,9 @@ export class Trainer implements TrainerHandle {
   private direction(step: number, ctx: WeightingContext): DirectionFn {
     const inner = this.innerDirection(step, ctx);
     if (!wantsGramian(this.callbacks, step)) return inner;
-    return (G, losses) => {
+    return (G, losses, samples) => {
       this.emitGramian(G.gramian(), step);
-      return inner(G, losses);
+      return inner(G, losses, samples);
     };
   }
 
@@ -147,8 +157,8 @@ export class Trainer implements TrainerHandle {
   private innerDirection(step: number, ctx: WeightingContext): DirectionFn {
     const method = this.method;
     if (!method) return (G) => ({ weights: new Array<number>(G.T).fill(1) });
-    return (G, losses) => {
-      const { direction, state } = method.update(G, this.methodState, { epoch: ctx.epoch, step, seed: this.options.seed, losses });
+    return (G, losses, samples) => {
+      const { direction, state } = method.update(G, this.methodState, { epoch: ctx.epoch, step, seed: this.options.seed, losses, ...(samples ? { samples } : {}) });
       this.methodState = state;
       return direction;
     };
@@ -168,8 +178,15 @@ export class Trainer implements TrainerHandle {
     losses.dispose();
   }
 
-  /** One optimizer step on a batch; returns the per-task losses as a [T] tensor (caller disposes). */
-  step(batch: Batch, epoch: number, step: number): tf.Tensor {
+  /**
+   * One optimizer step on a batch; returns the per-task losses as a [T] tensor (caller disposes). A
+   * multi-sample method (samples = k > 1) needs `extra`, k − 1 more batches (fit draws them); they are
+   * the caller's to dispose.
+   */
+  step(batch: Batch, epoch: number, step: number, extra?: Batch[]): tf.Tensor {
+    if ((extra?.length ?? 0) !== this.samples - 1) {
+      throw new Error(`method "${this.method?.name ?? this.weighting.name}" takes ${this.samples} independent minibatches per step: the step's batch and ${this.samples - 1} more, got ${extra?.length ?? 0} more`);
+    }
     this.dropout ??= dropoutLayers(this.model.layersModel());
     if (this.dropout.length) reseedDropout(this.dropout, this.options.seed, step);
     const mode = this.gradientMode;
@@ -177,7 +194,7 @@ export class Trainer implements TrainerHandle {
     if (!mode) this.lossModeGramian(batch, ctx);
     for (const c of this.callbacks) c.onBatchBegin?.(batch, step);
     const label = this.options.label ? `${this.options.label}, ` : '';
-    return this.stepper.run(batch, ctx, mode, mode ? this.direction(step, ctx) : null, this.methodState, `${label}epoch ${epoch + 1}, step ${step + 1}`);
+    return this.stepper.run(batch, ctx, mode, mode ? this.direction(step, ctx) : null, this.methodState, `${label}epoch ${epoch + 1}, step ${step + 1}`, extra);
   }
 
   /** The schedule and plug-in state (and the optimizer's and early stopping's tensors) for a checkpoint. */
@@ -214,11 +231,24 @@ export class Trainer implements TrainerHandle {
     for (const c of this.callbacks) if (c.name && c.name !== 'early' && s.callbacks && c.name in s.callbacks) c.restore?.(s.callbacks[c.name]);
   }
 
-  /** One optimizer step on `batch` (disposed here); returns the running sum of row-weighted losses. */
-  private trainStep(batch: Batch, epoch: number, lossSum: tf.Tensor): tf.Tensor {
+  /**
+   * One optimizer step on `batch` (disposed here); returns the running sum of row-weighted losses. With
+   * `pool` (a multi-sample method), the step's extra batches are drawn from it for this global step.
+   */
+  private trainStep(batch: Batch, epoch: number, lossSum: tf.Tensor, pool?: { data: PreparedData; pool: SamplePool }): tf.Tensor {
     const step = this.globalStep++;
-    const losses = this.step(batch, epoch, step);
-    disposeBatch(batch);
+    const extra = pool ? Array.from({ length: this.samples - 1 }, (_, k) => {
+      const { rows, slice } = extraSampleRows(pool.pool, this.options.batchSize, this.options.seed, step, k + 1);
+      return makeBatch(pool.data, rows, slice);
+    }) : undefined;
+    let losses: tf.Tensor;
+    try {
+      losses = this.step(batch, epoch, step, extra);
+    } finally {
+      // Also when the step (or a callback in it: a stop request) throws.
+      extra?.forEach(disposeBatch);
+      disposeBatch(batch);
+    }
     const values = losses.dataSync() as Float32Array;
     if (this.stepper.lastApplied) {
       const next = tf.tidy(() => tf.add(lossSum, tf.mul(losses, batch.size)));
@@ -239,7 +269,11 @@ export class Trainer implements TrainerHandle {
     const names = this.tasks.map((t) => t.name);
     const source = isBatchSource(train) ? train : null;
     if (source && (o.batching ?? 'mixed') !== 'mixed') throw new Error(`batching: ${o.batching} needs the data in memory (a streamed source yields mixed batches)`);
+    if (source && this.samples > 1) {
+      throw new Error(`method "${this.method!.name}" draws ${this.samples - 1} extra minibatches per step at random, which needs the training data in memory (a streamed source is read in order)`);
+    }
     const data = source ? null : prepare(train as Dataset, names);
+    const pool = data && this.samples > 1 ? { data, pool: samplePool(data, o.batching ?? 'mixed') } : undefined;
     const widths = source ? names.map((name) => {
       const spec = source.tasks.find((t) => t.name === name);
       if (!spec) throw new Error(`dataset "${source.name}" has no task "${name}" (it has ${source.tasks.map((t) => t.name).join(', ')})`);
@@ -258,20 +292,25 @@ export class Trainer implements TrainerHandle {
         const skippedBefore = this.guard.skipped;
         let lossSum = tf.zeros([this.tasks.length]);
         let rowsSeen = 0;
-        if (steps) {
-          for (const { rows, slice } of steps) {
-            lossSum = this.trainStep(makeBatch(data!, rows, slice), epoch, lossSum);
-            rowsSeen += rows.length;
+        let meanLosses: number[];
+        try {
+          if (steps) {
+            for (const { rows, slice } of steps) {
+              lossSum = this.trainStep(makeBatch(data!, rows, slice), epoch, lossSum, pool);
+              rowsSeen += rows.length;
+            }
+          } else {
+            for await (const b of source!.epochBatches(epoch, o.batchSize, o.seed)) {
+              lossSum = this.trainStep(rowBatchTensors(b, source!.inputShape, widths), epoch, lossSum);
+              rowsSeen += b.n;
+            }
           }
-        } else {
-          for await (const b of source!.epochBatches(epoch, o.batchSize, o.seed)) {
-            lossSum = this.trainStep(rowBatchTensors(b, source!.inputShape, widths), epoch, lossSum);
-            rowsSeen += b.n;
-          }
+          meanLosses = Array.from(lossSum.dataSync()).map((v) => v / rowsSeen);
+        } finally {
+          // Also when a step or a callback inside it throws (a stop request, a divergence): no tensor left behind.
+          lossSum.dispose();
         }
         const trainSeconds = (performance.now() - t0) / 1000;
-        const meanLosses = Array.from(lossSum.dataSync()).map((v) => v / rowsSeen);
-        lossSum.dispose();
         this.guard.checkWeights(allFinite(this.model.trainableVariables()), `${o.label ? `${o.label}, ` : ''}the end of epoch ${epoch + 1}`);
         this.weighting.endEpoch?.(meanLosses);
         const lambda = this.method?.reportedWeights?.(this.methodState) ?? this.weighting.weights();
@@ -331,5 +370,7 @@ export class Trainer implements TrainerHandle {
     this.early?.dispose();
     this.stepper.dispose();
     this.optimizer.dispose();
+    // The weighting was created by this trainer: its trainable variables (UW's log-variances) are its own.
+    this.weighting.variables?.().forEach((v) => v.dispose());
   }
 }

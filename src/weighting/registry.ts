@@ -12,7 +12,9 @@ import { geometricWeighting } from './gls.js';
 import { gradNormOptions, gradNormWeighting } from './gradnorm.js';
 import { imtlLossWeighting } from './imtl-l.js';
 import { mocoOptions, mocoWeighting } from './moco.js';
+import { modoOptions, modoWeighting } from './modo.js';
 import { randomWeighting } from './rlw.js';
+import { sdmgradOptions, sdmgradWeighting } from './sdmgrad.js';
 import { stchOptions, stchWeighting } from './stch.js';
 import { uncertaintyWeighting } from './uw.js';
 import type { Weighting, WeightingFactory, WeightingOptions } from './types.js';
@@ -30,7 +32,9 @@ export const WEIGHTINGS = new Registry<WeightingFactory>({ kind: 'weighting meth
   .register('famo', famoWeighting, famoOptions)
   .register('stch', stchWeighting, stchOptions)
   .register('excess-mtl', excessMtlWeighting, excessMtlOptions)
-  .register('moco', mocoWeighting, mocoOptions);
+  .register('moco', mocoWeighting, mocoOptions)
+  .register('modo', modoWeighting, modoOptions) // 3 gradient samples per step (GradientMethod.samples)
+  .register('sdmgrad', sdmgradWeighting, sdmgradOptions); // 3 gradient samples per step
 
 /**
  * Keys of WeightingOptions the trainer supplies to every method (task names, the fixed weights from the

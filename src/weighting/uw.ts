@@ -12,7 +12,8 @@ import { numbersField, stateObject } from './util.js';
 
 export function uncertaintyWeighting(options: WeightingOptions): Weighting {
   const T = options.taskNames.length;
-  const s = tf.variable(tf.zeros([T]), true);
+  // tf.variable keeps its initial value's data but not the tensor: the zeros are disposed here.
+  const s = tf.tidy(() => tf.variable(tf.zeros([T]), true));
   return {
     name: 'uw',
     combine: (losses) =>

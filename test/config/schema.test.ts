@@ -40,6 +40,8 @@ const WEIGHTING_DEFAULTS: Record<string, Record<string, unknown>[]> = {
   stch: [{ mu: 1, warmupEpochs: 4 }],
   'excess-mtl': [{ stepSize: 0.01 }],
   moco: [{ beta: 0.5, betaSigma: 0.5, gamma: 0.1, gammaSigma: 0.5, rho: 0 }],
+  modo: [{ gamma: 0.001, rho: 0.1 }],
+  sdmgrad: [{ lambda: 0.3, iterations: 20, lr: 5, momentum: 0.5 }],
 };
 
 const AGGREGATOR_DEFAULTS: Record<string, Record<string, unknown>> = {

@@ -33,6 +33,9 @@ describe('a stateful weighting resumed from its checkpoint equals the uninterrup
     ['stch', { method: 'stch', warmupEpochs: 0, mu: 0.5 }],
     ['excess-mtl', { method: 'excess-mtl', stepSize: 0.5 }],
     ['moco', { method: 'moco' }],
+    // Three gradient samples per step: the two extra batches are drawn from (seed, global step).
+    ['modo', { method: 'modo', gamma: 0.1 }],
+    ['sdmgrad', { method: 'sdmgrad' }],
   ];
   for (const [name, weighting] of CASES) {
     it(name, async () => {
