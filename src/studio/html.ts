@@ -103,6 +103,7 @@ export function studioHtml(): string {
     <div class="row" style="margin-top:12px">
       <button class="primary" id="train" data-testid="train" disabled>Train</button>
       <button id="stop" data-testid="stop" disabled>Stop</button>
+      <button id="resume" data-testid="resume" disabled title="continue the stopped run where it stopped: it ends as if it had never been stopped">Resume</button>
       <span id="progress-text" data-testid="progress"></span>
       <progress id="progress-bar" max="1" value="0" hidden></progress>
     </div>

@@ -6,14 +6,19 @@
  *
  * `?backend=NAME` tries that backend first (else WebGPU → WebGL → wasm → cpu, ./backend.ts).
  * `window.mtlStudio` is the page's handle for scripts and tests: its state (backend, summary, report,
- * last prediction, model files), its limits (lowered by tests), and the actions the buttons take.
+ * last prediction, model files, a stopped run's epochs), its limits (lowered by tests), and the actions
+ * the buttons take.
+ *
+ * Stop keeps the run in the worker; Resume continues it, and it ends exactly as if never stopped. A new
+ * Train, another table or a new worker discards it.
  */
 import type { FeatureState, RawRecord } from '../data/types.js';
 import type { Report } from '../eval/report.js';
+import type { HistoryRecord } from '../dashboard/state.js';
 import type { TaskAnswer } from '../browser/format.js';
 import { trainConfig } from './cli-config.js';
 import type { CheckedStudioConfig, StudioConfig, StudioKind } from './config.js';
-import { STUDIO_LIMITS, streamingHint, type BackendInfo, type FromWorker, type Methods, type ModelFiles, type StudioLimits, type TableSummary } from './protocol.js';
+import { STUDIO_LIMITS, streamingHint, type BackendInfo, type FromWorker, type Methods, type ModelFiles, type Resumable, type StudioLimits, type TableSummary } from './protocol.js';
 import { ColumnsTable, type Role } from './page/columns.js';
 import { DashboardView } from './page/dashboard-view.js';
 import { byId, download, el, select } from './page/dom.js';
@@ -39,6 +44,8 @@ interface StudioHandle {
   summary: TableSummary | null;
   report: Report | null;
   stopped: boolean;
+  /** The stopped run the worker keeps (the epochs each model completed), which Resume continues; else null. */
+  resumable: Resumable | null;
   rowsPerSecond: number;
   files: ModelFiles | null;
   lastPrediction: { row: RawRecord; outputs: Record<string, number[]>; answers: Record<string, TaskAnswer> } | null;
@@ -49,6 +56,9 @@ interface StudioHandle {
   config(): StudioConfig;
   train(config?: StudioConfig): void;
   stop(): void;
+  resume(): void;
+  /** The epoch records the dashboard shows, per model. */
+  history(): { mtl: HistoryRecord[]; stl: Record<string, HistoryRecord[]> };
   tryRow(): RawRecord;
   predict(row?: RawRecord): void;
   crashWorker(): void;
@@ -82,6 +92,7 @@ const $ = {
   baselines: byId<HTMLInputElement>('baselines'),
   train: byId<HTMLButtonElement>('train'),
   stop: byId<HTMLButtonElement>('stop'),
+  resume: byId<HTMLButtonElement>('resume'),
   progress: byId('progress-text'),
   progressBar: byId<HTMLProgressElement>('progress-bar'),
   cliConfig: byId('cli-config'),
@@ -94,13 +105,15 @@ const $ = {
 };
 
 const studio: StudioHandle = {
-  phase: 'starting', backend: null, limits: { ...STUDIO_LIMITS }, summary: null, report: null, stopped: false, rowsPerSecond: 0,
+  phase: 'starting', backend: null, limits: { ...STUDIO_LIMITS }, summary: null, report: null, stopped: false, resumable: null, rowsPerSecond: 0,
   files: null, lastPrediction: null, errors: [],
   loadText: (name, text) => loadText(name, text),
   setRole: (column, role, kind) => columns.setRole(column, role, kind),
   config: () => readConfig(),
   train: (config) => startTraining(config ?? readConfig()),
   stop: () => stopTraining(),
+  resume: () => resumeTraining(),
+  history: () => ({ mtl: dashboard.current.mtl, stl: dashboard.current.stl }),
   tryRow: () => tryIt.row(),
   predict: (row) => worker.send({ type: 'predict', row: row ?? tryIt.row() }),
   crashWorker: () => worker.send({ type: 'crash' }),
@@ -137,6 +150,7 @@ function setPhase(p: Phase): void {
   const busy = p === 'training' || p === 'stopping' || p === 'loading';
   $.train.disabled = busy || p === 'starting' || !studio.summary || columns.choices().targets.length === 0;
   $.stop.disabled = p !== 'training';
+  $.resume.disabled = p !== 'idle' || !studio.resumable;
   $.file.disabled = busy;
   $.sample.disabled = busy;
   $.progressBar.hidden = p !== 'training' && p !== 'stopping';
@@ -163,6 +177,7 @@ function loadText(name: string, text: string, targets: typeof SAMPLE.targets = [
 
 function send(name: string, text: string): void {
   clearError();
+  studio.resumable = null; // the worker discards a stopped run when it loads a table
   setPhase('loading');
   $.loadStatus.textContent = `reading ${name}…`;
   worker.send({ type: 'load', name, text, maxRows: studio.limits.maxRows });
@@ -274,6 +289,7 @@ function startTraining(config: StudioConfig): void {
   studio.report = null;
   studio.files = null;
   studio.stopped = false;
+  studio.resumable = null; // the worker discards a stopped run when a new one starts
   studio.lastPrediction = null;
   $.modelSection.hidden = true;
   $.trainingSection.hidden = false;
@@ -298,8 +314,40 @@ function stopTraining(): void {
   worker.stop();
 }
 
+/** Continues the stopped run in the worker, on the same dashboard. */
+function resumeTraining(): void {
+  const r = studio.resumable;
+  if (studio.phase !== 'idle' || !r) return;
+  clearError();
+  studio.report = null;
+  studio.files = null;
+  studio.stopped = false;
+  studio.resumable = null;
+  studio.lastPrediction = null;
+  $.modelSection.hidden = true;
+  $.progress.textContent = `resuming after ${reached(r)}…`;
+  $.progressBar.value = 0;
+  startedAt = performance.now();
+  setPhase('training');
+  worker.send({ type: 'resume' });
+}
+
+/** Where a stopped run is: the multi-task model's epochs, the baselines' where they differ, and the steps a Stop undid. */
+function reached(r: Resumable, undone = false): string {
+  const mtl = r.epochs['mtl'] ?? 0;
+  const baselines = Object.entries(r.epochs).filter(([m]) => m !== 'mtl');
+  const notes: string[] = [];
+  if (baselines.some(([, e]) => e !== mtl)) notes.push(`baselines: ${baselines.map(([m, e]) => `${m.slice(4)} ${e}`).join(', ')}`);
+  if (undone && r.undone) {
+    const who = r.undone.model === 'mtl' ? 'the multi-task model' : `baseline ${r.undone.model.slice(4)}`;
+    notes.push(`${r.undone.steps} steps of ${who}'s epoch ${r.undone.epoch} undone`);
+  }
+  return `epoch ${mtl}/${r.of}${notes.length ? ` (${notes.join('; ')})` : ''}`;
+}
+
 $.train.addEventListener('click', () => startTraining(readConfig()));
 $.stop.addEventListener('click', stopTraining);
+$.resume.addEventListener('click', resumeTraining);
 
 function modelLabel(model: string): string {
   return model === 'mtl' ? 'multi-task model' : `single-task baseline ${model.slice(4)}`;
@@ -348,6 +396,9 @@ function onMessage(m: FromWorker): void {
       if (m.model === 'mtl') studio.rowsPerSecond = m.rowsPerSecond;
       return;
     }
+    case 'resumed':
+      dashboard.resume();
+      return;
     case 'stopping':
       worker.stopAcknowledged();
       $.progress.textContent = 'stopped: testing the models trained so far…';
@@ -356,10 +407,12 @@ function onMessage(m: FromWorker): void {
       studio.report = m.report;
       studio.files = m.files;
       studio.stopped = m.stopped;
+      studio.resumable = m.resumable;
       studio.rowsPerSecond = m.rowsPerSecond;
       dashboard.finish(m.stopped ? 'incomplete' : 'finished', m.report, m.stopped ? 'stopped by the user' : undefined);
       const secs = ((performance.now() - startedAt) / 1000).toFixed(1);
-      $.progress.textContent = `${m.stopped ? 'stopped' : 'done'} in ${secs} s`;
+      const r = m.resumable;
+      $.progress.textContent = `${m.stopped ? 'stopped' : 'done'} in ${secs} s${r ? ` after ${reached(r, true)} · Resume continues from there` : ''}`;
       $.modelNote.textContent = `trained on ${m.report.backend} at ${Math.round(m.rowsPerSecond).toLocaleString('en-US')} rows/s (multi-task model)${m.report.deltaM !== undefined ? ` · Δm% ${m.report.deltaM >= 0 ? '+' : ''}${m.report.deltaM.toFixed(2)}%` : ''}${m.stopped ? ' · stopped early: trained less than planned' : ''}`;
       showModel(m.files, m.testRows);
       setPhase('idle');
@@ -372,6 +425,7 @@ function onMessage(m: FromWorker): void {
     case 'error': {
       showError(m.message);
       if (m.during === 'train') {
+        studio.resumable = null; // a failed Train or Resume leaves no stopped run in the worker
         dashboard.finish('failed', null, m.message);
         $.progress.textContent = 'failed';
       }
@@ -393,6 +447,7 @@ function onCrash(message: string): void {
   $.backend.textContent = 'restarting…';
   $.backend.className = 'badge';
   reloading = source !== null;
+  studio.resumable = null; // the stopped run was in the worker that died
   setPhase('starting');
 }
 

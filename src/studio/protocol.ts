@@ -85,12 +85,28 @@ export interface ModelFiles {
   'manifest.json': string;
 }
 
+/**
+ * A run the worker keeps after a Stop (its models, optimizers and schedules): a 'resume' message
+ * continues it, and it ends as the run that was never stopped would have. A new Train or another table
+ * discards it.
+ */
+export interface Resumable {
+  /** The epochs each model ('mtl', 'stl:<task>') has completed. */
+  epochs: Record<string, number>;
+  /** The epochs planned. */
+  of: number;
+  /** A Stop within an epoch (a cross-origin isolated page): that epoch's steps were undone (./epoch-start.ts). */
+  undone?: { model: string; epoch: number; steps: number };
+}
+
 export type ToWorker =
   /** `backend`: try this one first (the page's ?backend= parameter); `stop`: the shared stop flag. */
   | { type: 'init'; stop?: SharedArrayBuffer; backend?: string }
   | { type: 'load'; name: string; text: string; maxRows: number }
   | { type: 'train'; config: StudioConfig }
   | { type: 'stop' }
+  /** Continues the stopped run (the last 'done' had `resumable`). */
+  | { type: 'resume' }
   | { type: 'predict'; row: RawRecord }
   /** Tests: an uncaught exception in the worker, as a bug would throw. */
   | { type: 'crash' };
@@ -102,6 +118,9 @@ export type FromWorker =
   | { type: 'progress'; model: string; epoch: number; epochs: number; step: number; steps: number }
   | { type: 'epoch'; model: string; record: HistoryRecord; rowsPerSecond: number }
   | { type: 'stopping' }
-  | { type: 'done'; report: Report; files: ModelFiles; stopped: boolean; rowsPerSecond: number; testRows: RawRecord[] }
+  /** A 'resume' was taken: training goes on from these epochs. */
+  | { type: 'resumed'; epochs: Record<string, number> }
+  /** The run ended or was stopped: the models as they are, tested. `resumable`: kept in the worker, a 'resume' continues it. */
+  | { type: 'done'; report: Report; files: ModelFiles; stopped: boolean; rowsPerSecond: number; testRows: RawRecord[]; resumable: Resumable | null }
   | { type: 'prediction'; row: RawRecord; outputs: Record<string, number[]>; answers: Record<string, TaskAnswer> }
   | { type: 'error'; during: 'init' | 'load' | 'train' | 'predict'; message: string; limit?: boolean };

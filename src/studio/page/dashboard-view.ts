@@ -75,6 +75,13 @@ export class DashboardView {
     this.render();
   }
 
+  /** A stopped run goes on (Resume): running again, on the same page, its curves kept; the next epochs add to them. */
+  resume(): void {
+    const { message: _message, ...rest } = this.state;
+    this.state = { ...rest, status: 'running', report: null };
+    this.render();
+  }
+
   finish(status: RunStatus, report: Report | null, message?: string): void {
     this.state = { ...this.state, status, report, ...(message ? { message } : {}) };
     this.render();

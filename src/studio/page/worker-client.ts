@@ -78,7 +78,7 @@ export class StudioWorker {
   }
 
   send(m: ToWorker): void {
-    if (m.type === 'train' && this.flag) Atomics.store(this.flag, 0, 0);
+    if ((m.type === 'train' || m.type === 'resume') && this.flag) Atomics.store(this.flag, 0, 0);
     this.worker?.postMessage(m);
   }
 
