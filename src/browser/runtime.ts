@@ -19,6 +19,7 @@ import type * as tfc from '@tensorflow/tfjs-core';
 import type { LayersModel, loadLayersModel } from '@tensorflow/tfjs-layers';
 import { encodeRows } from '../data/preprocess.js';
 import { tabularLayers, type TfNamespaces } from '../models/tabular-layers.js';
+import { dselectLayers } from '../models/dselect-layers.js';
 import type { PreprocessingState, RawRecord } from '../data/types.js';
 import { formatRows, taskUnits, type TaskAnswer, type TaskInfo } from './format.js';
 
@@ -130,6 +131,7 @@ export async function loadMtlModel(tf: Tf, baseUrl: string): Promise<MtlModel> {
   }
   // Models with embedded features or ESMM hold mtljs layers: define them against the page's tfjs first.
   tabularLayers({ tf: tf as unknown as TfNamespaces['tf'], tfl: tf as unknown as TfNamespaces['tfl'] });
+  dselectLayers({ tf: tf as unknown as TfNamespaces['tf'], tfl: tf as unknown as TfNamespaces['tfl'] }); // dselect-k's gate
   const model = await tf.loadLayersModel(new URL('model.json', base).href);
   return new MtlModel(tf, model, manifest);
 }

@@ -15,8 +15,9 @@
  * reads g_t of the last level.
  *
  * CGC = one level (no shared gate). MMoE = one level, no task experts (each gate mixes the E shared
- * experts). The mixture Σ_i w_i · e_i is standard tfjs layers (experts stacked to [n, D], a Dot with
- * the gate over the expert axis), so the saved model needs no custom class.
+ * experts). DSelect-k (dselect-k.ts) = MMoE with another gate (`gate`: the MtlDSelectGate layer). The
+ * mixture Σ_i w_i · e_i is standard tfjs layers (experts stacked to [n, D], a Dot with the gate over the
+ * expert axis), so the saved model needs no custom class beyond a custom gate's.
  *
  * Parameter groups: shared experts and shared gates are shared. A task's expert or gate is its own only
  * if its output reaches that task alone: task experts of the last level, and task gates whose mixture
@@ -45,6 +46,11 @@ export interface ExtractionOptions {
   sharedExperts: number;
   taskExperts: number;
   levels: number;
+  /**
+   * The gate layer of a mixture over `experts` experts (input: the gate's flat input; output [B, experts],
+   * rows summing to 1), made with the component seed the builder gives it. Default: the dense softmax above.
+   */
+  gate?: (experts: number, seed: number, name: string) => Layer;
 }
 
 interface Expert {
@@ -107,7 +113,7 @@ export function extractionNetwork(ctx: ArchitectureContext, config: HpsConfig, o
     taskX.forEach((xs, t) => (k === K ? perTask[t] : shared).push(...xs.flatMap((x) => x.layers)));
 
     const makeGate = (name: string, from: Sym, experts: Expert[]): { layer: Layer; mix: Sym } => {
-      const layer = tfl.layers.dense({
+      const layer = o.gate ? o.gate(experts.length, nextSeed(), uniqueName(`${pre}_gate`)) : tfl.layers.dense({
         units: experts.length, activation: 'softmax', kernelInitializer: seededInit(nextSeed() * 1000 + 1), name: uniqueName(`${pre}_gate`),
       });
       const w = apply(layer, from);

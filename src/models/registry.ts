@@ -11,6 +11,7 @@ import { mmoe, mmoeOptions, type MmoeConfig } from './mmoe.js';
 import { mtan, mtanOptions, type MtanConfig } from './mtan.js';
 import { cgc, cgcOptions, ple, pleOptions, type CgcConfig, type PleConfig } from './ple.js';
 import { esmm, esmmOptions, type EsmmConfig } from './esmm.js';
+import { dselectK, dselectKOptions, type DSelectKConfig } from './dselect-k.js';
 import { textHardSharing, textHpsOptions } from './text-hps.js';
 import { fusionModel, fusionOptions } from './fusion/model.js';
 import type { PreprocessingState } from '../data/types.js';
@@ -26,6 +27,7 @@ export const ARCHITECTURES = new Registry<ArchitectureFactory>({ kind: 'architec
   .register('mmoe', (ctx, config) => mmoe(ctx, config as unknown as MmoeConfig), mmoeOptions)
   .register('cgc', (ctx, config) => cgc(ctx, config as unknown as CgcConfig), cgcOptions)
   .register('ple', (ctx, config) => ple(ctx, config as unknown as PleConfig), pleOptions)
+  .register('dselect-k', (ctx, config) => dselectK(ctx, config as unknown as DSelectKConfig), dselectKOptions)
   .register('additive', (ctx, config) => additive(ctx, config as unknown as AdditiveConfig), additiveOptions)
   .register('esmm', (ctx, config) => esmm(ctx, config as unknown as EsmmConfig), esmmOptions);
 

@@ -19,6 +19,7 @@ import { parseManifest, tasksFromManifest, type Manifest } from './manifest.js';
 import type { MultiTaskModel } from './types.js';
 import type { Task } from '../tasks/types.js';
 import './tabular.js'; // registers the embedding and ESMM layers before a saved model is loaded
+import './dselect-k.js'; // registers the DSelect-k gate layer likewise
 
 export interface SavedModel {
   model: MultiTaskModel;

@@ -27,6 +27,7 @@ function encoderCopies(m: ModelShape, tasks: number): number {
   const o = m.options;
   switch (m.architecture) {
     case 'mmoe':
+    case 'dselect-k':
       return num(o['experts'], 4);
     case 'cgc':
       return num(o['sharedExperts'], 2) + tasks * num(o['taskExperts'], 1);

@@ -65,6 +65,7 @@ const ARCHITECTURE_DEFAULTS: Record<string, Record<string, unknown>[]> = {
   mmoe: [{ experts: 4 }],
   cgc: [{ sharedExperts: 2, taskExperts: 1 }],
   ple: [{ sharedExperts: 2, taskExperts: 1, levels: 2 }],
+  'dselect-k': [{ experts: 4, k: 2, gamma: 1, routing: 'example' }, { experts: 3, k: 1, routing: 'task' }],
   additive: [
     { taskPenalty: 1e-3, sharedPenalty: 0, schedule: 'joint' },
     { taskPenalty: [1e-3, 0, 1], schedule: 'alternating' },
