@@ -73,6 +73,8 @@ export * as metrics from './eval/metrics.js';
 export { UsageError } from './config/errors.js';
 
 export { tokenize, detokenize, encodeSentences, Vocabulary, PAD_ID, UNK_ID, type TokenizerOptions, type EncodedSentence, type VocabularyOptions } from './data/text/tokenizer.js';
+export { readWav, writeWav, floatToInt16, int16ToFloat, resample, hzToMel, melToHz, melFilterbank, LogMel, logMel, logMelBatch, logMelConfig, frameCount, type WavAudio, type ResampleOptions, type LogMelOptions, type LogMelConfig, type LogMelFeatures, type LogMelBatch, type AudioSamples } from './data/audio/index.js';
+export { SPOKEN_CORPORA, SPOKEN_SPLITS, DEFAULT_VOICES, DEFAULT_SIZES, type SpokenUtterance, type SpokenManifest, type SpokenSplit, type SpokenCorpusName, type VoiceSplit } from './data/speech/plan.js';
 export { buildTextEncoder, type TextEncoderConfig, type TextEncoderContext, type BiGruEncoderConfig, type TransformerEncoderConfig } from './models/text/encoder.js';
 export { fusionModel, buildFusionEncoder, type FusionConfig, type FusionMode, type FusionParts } from './models/fusion/model.js';
 export { resolveViews, type ViewSpecs, type ViewSpec } from './models/fusion/views.js';

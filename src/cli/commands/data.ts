@@ -1,9 +1,10 @@
-/** `mtl data list | fetch NAME|all | path NAME`: the built-in datasets, where they are, fetching them. */
+/** `mtl data list | fetch NAME|all | path NAME | speak`: the built-in datasets, where they are, fetching them; spoken corpora (./data-speak.ts). */
 import type { Command } from 'commander';
 import { DATA_SOURCES } from '../../data/catalog.js';
 import { dataCacheDir, fetchSource, sourcesNamed, sourceStatus, type SourceStatus } from '../../data/store/datasets.js';
 import { DataUnavailableError } from '../../data/store/download.js';
 import { dataDirOption } from '../options.js';
+import { registerDataSpeak } from './data-speak.js';
 
 function size(bytes: number): string {
   return bytes >= 1e6 ? `${(bytes / 1e6).toFixed(1)} MB` : `${Math.round(bytes / 1e3)} kB`;
@@ -78,4 +79,6 @@ export function registerData(program: Command): void {
         process.stdout.write(`${s.dir}\n`);
       }
     });
+
+  registerDataSpeak(data);
 }

@@ -34,3 +34,23 @@ export function stderrProgress(label: string, total: number): ProgressReporter {
     done: (ok) => process.stderr.write(`${label}: ${ok ? `done, ${mb(last)} MB` : 'failed'}\n`),
   };
 }
+
+/** Progress of `total` items of work (e.g. utterances spoken) on stderr, like stderrProgress. */
+export function stderrCountProgress(label: string, total: number, unit: string): ProgressReporter {
+  if (process.stderr.isTTY) {
+    const bar = new cliProgress.SingleBar(
+      { stream: process.stderr, format: `${label} [{bar}] {percentage}% {value}/{total} ${unit} | ETA {eta_formatted}`, hideCursor: true, clearOnComplete: false, etaBuffer: 200 },
+      cliProgress.Presets.shades_classic,
+    );
+    bar.start(total, 0);
+    return { update: (done) => bar.update(done), done: () => bar.stop() };
+  }
+  process.stderr.write(`${label}: ${total} ${unit} ...\n`);
+  let last = 0;
+  return {
+    update: (done) => {
+      last = done;
+    },
+    done: (ok) => process.stderr.write(`${label}: ${ok ? `done, ${last} ${unit}` : `failed after ${last} ${unit}`}\n`),
+  };
+}
