@@ -21,6 +21,10 @@ export type { Task, Metrics } from './tasks/types.js';
 export { createTask, type TaskOptions } from './tasks/registry.js';
 export { sequenceTask } from './tasks/sequence.js';
 export { extractSpans, spanF1, type Span, type SpanCounts, type SpanScores } from './tasks/spans.js';
+export { ctcTask, isCtcTask, type CtcTask } from './tasks/ctc.js';
+export { ctcLoss, ctcLogLikelihood, type CtcLossOptions } from './tasks/ctc-loss.js';
+export { ctcGreedyDecode, ctcBeamSearch, type BeamOptions, type BeamResult } from './tasks/ctc-decode.js';
+export { cer, wer, levenshtein, errorRate } from './eval/error-rate.js';
 
 export type { MultiTaskModel, ArchitectureContext, ArchitectureFactory, ForwardResult } from './models/types.js';
 export { buildModel, registerArchitecture, architectureNames } from './models/registry.js';
@@ -76,6 +80,8 @@ export { tokenize, detokenize, encodeSentences, Vocabulary, PAD_ID, UNK_ID, type
 export { readWav, writeWav, floatToInt16, int16ToFloat, resample, hzToMel, melToHz, melFilterbank, LogMel, logMel, logMelBatch, logMelConfig, frameCount, type WavAudio, type ResampleOptions, type LogMelOptions, type LogMelConfig, type LogMelFeatures, type LogMelBatch, type AudioSamples } from './data/audio/index.js';
 export { SPOKEN_CORPORA, SPOKEN_SPLITS, DEFAULT_VOICES, DEFAULT_SIZES, type SpokenUtterance, type SpokenManifest, type SpokenSplit, type SpokenCorpusName, type VoiceSplit } from './data/speech/plan.js';
 export { buildTextEncoder, type TextEncoderConfig, type TextEncoderContext, type BiGruEncoderConfig, type TransformerEncoderConfig } from './models/text/encoder.js';
+export { buildAudioEncoder, type AudioEncoderConfig, type AudioEncoderContext, type AudioConvConfig, type AudioSequenceConfig } from './models/audio/encoder.js';
+export { audioHardSharing, type AudioHpsConfig } from './models/audio-hps.js';
 export { fusionModel, buildFusionEncoder, type FusionConfig, type FusionMode, type FusionParts } from './models/fusion/model.js';
 export { resolveViews, type ViewSpecs, type ViewSpec } from './models/fusion/views.js';
 export { crossViewAttention, type CrossViewAttention, type CrossViewAttentionArgs, type FusionLayerArgs } from './models/fusion/layers.js';

@@ -20,6 +20,7 @@ import type { LayersModel, loadLayersModel } from '@tensorflow/tfjs-layers';
 import { encodeRows } from '../data/preprocess.js';
 import { tabularLayers, type TfNamespaces } from '../models/tabular-layers.js';
 import { dselectLayers } from '../models/dselect-layers.js';
+import { decoderLayers } from '../models/text/decoder-layers.js';
 import type { PreprocessingState, RawRecord } from '../data/types.js';
 import { formatRows, taskUnits, type TaskAnswer, type TaskInfo } from './format.js';
 
@@ -86,6 +87,8 @@ export class MtlModel {
         const std = numbers(task.state?.std, `task ${task.name}: state.std`, task.width);
         return tf.add(tf.mul(logits, tf.tensor1d(std)), tf.tensor1d(mean));
       }
+      case 'generate': // the head's output is the generated token ids (labelNames gives the tokens)
+        return tf.clone(logits);
       default:
         throw new Error(`task ${task.name}: unknown kind '${task.kind}'`);
     }
@@ -132,6 +135,7 @@ export async function loadMtlModel(tf: Tf, baseUrl: string): Promise<MtlModel> {
   // Models with embedded features or ESMM hold mtljs layers: define them against the page's tfjs first.
   tabularLayers({ tf: tf as unknown as TfNamespaces['tf'], tfl: tf as unknown as TfNamespaces['tfl'] });
   dselectLayers({ tf: tf as unknown as TfNamespaces['tf'], tfl: tf as unknown as TfNamespaces['tfl'] }); // dselect-k's gate
+  decoderLayers({ tf: tf as unknown as TfNamespaces['tf'], tfl: tf as unknown as TfNamespaces['tfl'] }); // generate heads' attention decoder
   const model = await tf.loadLayersModel(new URL('model.json', base).href);
   return new MtlModel(tf, model, manifest);
 }

@@ -6,7 +6,7 @@
  * so a sample without a label for one task still trains the others.
  */
 
-export const TASK_KINDS = ['multiclass', 'binary', 'multilabel', 'regression', 'box', 'sequence'] as const;
+export const TASK_KINDS = ['multiclass', 'binary', 'multilabel', 'regression', 'box', 'sequence', 'ctc', 'generate'] as const;
 export type TaskKind = (typeof TASK_KINDS)[number];
 
 /** What a dataset knows about one of its tasks. */

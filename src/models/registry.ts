@@ -13,6 +13,7 @@ import { cgc, cgcOptions, ple, pleOptions, type CgcConfig, type PleConfig } from
 import { esmm, esmmOptions, type EsmmConfig } from './esmm.js';
 import { dselectK, dselectKOptions, type DSelectKConfig } from './dselect-k.js';
 import { textHardSharing, textHpsOptions } from './text-hps.js';
+import { audioHardSharing, audioHpsOptions } from './audio-hps.js';
 import { fusionModel, fusionOptions } from './fusion/model.js';
 import type { PreprocessingState } from '../data/types.js';
 import { embeddingLayout, withFeatureEmbedding } from './tabular.js';
@@ -21,6 +22,7 @@ import type { ArchitectureContext, ArchitectureFactory, MultiTaskModel } from '.
 export const ARCHITECTURES = new Registry<ArchitectureFactory>({ kind: 'architecture' })
   .register('hps', (ctx, config) => hardSharing(ctx, config as unknown as HpsConfig), hpsOptions)
   .register('text-hps', (ctx, config) => textHardSharing(ctx, config), textHpsOptions)
+  .register('audio-hps', (ctx, config) => audioHardSharing(ctx, config), audioHpsOptions)
   .register('fusion', (ctx, config) => fusionModel(ctx, config), fusionOptions)
   .register('cross-stitch', (ctx, config) => crossStitch(ctx, config as unknown as CrossStitchConfig), crossStitchOptions)
   .register('mtan', (ctx, config) => mtan(ctx, config as unknown as MtanConfig), mtanOptions)

@@ -4,6 +4,8 @@
  * gives per-token features [B, L, D], exactly 0 at padding. Each task has its own head on them:
  *   - token-level tasks (kind `sequence`): a dense per token (optional hidden layers, then K logits) →
  *     [B, L, K];
+ *   - generation tasks (kind `generate`): an attention decoder over the per-token features
+ *     (src/models/text/decoder.ts; option `decoder: { dim, units, beam, lengthPenalty }`) → ids [B, U];
  *   - sentence-level tasks (every other kind): masked pooling over the non-padding tokens (`pool`: mean,
  *     default, or max), then dense layers → [B, units].
  * forward = decode(encode(x)) with the per-token representation in between, so rep-grad methods
@@ -18,6 +20,7 @@
 import { z } from 'zod';
 import { tfl } from '../engine/tf.js';
 import { buildTextEncoder, type TextEncoderConfig } from './text/encoder.js';
+import { decoderOptionsSchema, generateHead, type DecoderOptions } from './text/decoder.js';
 import { MaskedPooling, type PoolingMode } from './text/layers.js';
 import { checkOptions, enumOption, safeName } from './blocks.js';
 import { encoderWithHeads } from './encoder-heads.js';
@@ -42,6 +45,8 @@ export const textHpsOptions = z.strictObject({
     z.strictObject({ type: z.literal('transformer'), dim: size.optional(), layers: size.optional(), heads: size.optional(), ffn: size.optional() }),
   ]).optional(),
   pool: z.enum(['mean', 'max']).optional(),
+  /** The attention decoder of `generate` tasks (src/models/text/decoder.ts). */
+  decoder: decoderOptionsSchema.optional(),
 });
 
 /** A head on per-token features [L, D]: per-token logits [L, units] or pooled logits [units]. */
@@ -77,6 +82,7 @@ export function textHardSharing(ctx: ArchitectureContext, config: Record<string,
   const encoder = buildTextEncoder({ maxLength: L, vocabSize, seed: ctx.seed, prefix: 'text' }, encoderConfig);
   const dim = encoder.outputs[0]!.shape[2] as number;
   const heads = ctx.tasks.map((t, i) => {
+    if (t.kind === 'generate') return generateHead({ memoryShape: [L, dim], task: t, seed: ctx.seed + 7919 * (i + 1), options: config.decoder as DecoderOptions | undefined });
     const perToken = t.kind === 'sequence';
     if (perToken && t.spec.width !== L) throw new Error(`${ARCH}: sequence task "${t.name}" has width ${t.spec.width}, the input length is ${L}`);
     return textHead({

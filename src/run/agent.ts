@@ -13,19 +13,26 @@
  *   report.json, report.md
  * `mtl predict <outDir>/snips-sentiment "…"` (or …/snips) reads any of the model folders.
  *
+ * `frame` (SNIPS only) also trains text-to-frame generation (src/data/loaders/snips-frame.ts: the intent
+ * and slots as `PlayMusic(artist=daft punk; service=spotify)`, an attention decoder head): the frame task
+ * alone (<outDir>/snips/stl/frame) and next to intent + slots in one model (<outDir>/snips-frame), with
+ * exact match, token F1 and BLEU-4 on the test set and five generated test frames in the report.
+ *
  * `corpus` replaces SNIPS by another intent + slots corpus (e.g. one of the user's own, read by
  * src/data/loaders/sequence-corpus.ts): its models go to <outDir>/<corpus name>/, the report is titled
  * with its name, and the review-sentiment model (built on SNIPS) is not trained.
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { loadSnips } from '../data/loaders/snips.js';
+import { loadSnips, readSnips, type SnipsRaw } from '../data/loaders/snips.js';
 import { deltaM, type DeltaInput } from '../eval/delta.js';
 import { tf } from '../engine/tf.js';
 import { loadSnipsSentiment } from '../data/loaders/snips-sentiment.js';
 import { writeFileAtomic } from '../train/node/atomic.js';
 import type { TextSplit } from '../data/text/state.js';
 import { exactMatch, trainTextModel, type TextTrainSettings, type TrainedTextModel } from './text.js';
+import { decodeIds } from '../data/generate-targets.js';
+import { frameString, frameText, snipsFrame } from '../data/loaders/snips-frame.js';
 
 /** An intent + slots corpus for the agent instead of SNIPS. */
 export interface AgentCorpus {
@@ -50,6 +57,8 @@ export interface AgentOptions {
   sentiment?: boolean;
   /** Another intent + slots corpus instead of SNIPS. */
   corpus?: AgentCorpus;
+  /** Also train SNIPS text-to-frame generation (alone, and with intent + slots). */
+  frame?: boolean;
   log?: (line: string) => void;
 }
 
@@ -62,6 +71,9 @@ export interface AgentRow {
   sentiment_auc?: number;
   sentiment_accuracy?: number;
   domain_accuracy?: number;
+  frame_exact_match?: number;
+  frame_token_f1?: number;
+  frame_bleu?: number;
   deltaM?: number;
   epochs?: number;
   seconds: number;
@@ -76,6 +88,8 @@ export interface AgentReport {
   limit?: number;
   data: Record<string, { train: number; dev: number; test: number; vocabulary: number; maxLength: number }>;
   rows: AgentRow[];
+  /** With `frame`: generated test frames of the model with intent + slots + frame (the first five test utterances). */
+  frameExamples?: { utterance: string; gold: string; generated: string }[];
   createdAt: string;
 }
 
@@ -86,6 +100,7 @@ function row(model: string, m: TrainedTextModel, extra: Partial<AgentRow> = {}, 
   if (t[slotTask]) r.slot_f1 = t[slotTask].span_f1;
   if (t.sentiment) { r.sentiment_auc = t.sentiment.auc; r.sentiment_accuracy = t.sentiment.accuracy; }
   if (t.domain) r.domain_accuracy = t.domain.accuracy;
+  if (t.frame) { r.frame_exact_match = t.frame.exact_match; r.frame_token_f1 = t.frame.token_f1; r.frame_bleu = t.frame.bleu; }
   return r;
 }
 
@@ -97,7 +112,8 @@ export async function runAgent(o: AgentOptions): Promise<AgentReport> {
   const data: AgentReport['data'] = {};
 
   // 1. SNIPS (or the corpus given): joint model and the two single-task models.
-  const corpus = o.corpus ?? { name: 'snips', title: 'SNIPS', split: await loadSnips({ dataDir: o.dataDir, limit: o.limit }) };
+  if (o.corpus && o.frame) throw new Error(`the text-to-frame task is built from SNIPS; it cannot be trained with the corpus ${o.corpus.name}`);
+  const corpus = o.corpus ?? { name: 'snips', title: 'SNIPS', split: await loadSnips({ dataDir: o.dataDir, limit: o.limit, frame: o.frame }) };
   if (o.corpus && o.sentiment === true) throw new Error(`the model with the review sentiment tasks is built on SNIPS; it cannot be trained with the corpus ${o.corpus.name}`);
   const title = corpus.title ?? corpus.name;
   const it = o.corpus?.intentTask ?? 'intent', st = o.corpus?.slotTask ?? 'slots';
@@ -127,6 +143,15 @@ export async function runAgent(o: AgentOptions): Promise<AgentReport> {
     exact_match: em(stlIntent, stlSlots), seconds: stlIntent.seconds + stlSlots.seconds,
   });
   for (const m of [joint, stlIntent, stlSlots]) m.model.dispose();
+  let frameExamples: AgentReport['frameExamples'];
+  if (o.frame) {
+    const alone = await trainTextModel({ ...common, taskNames: ['frame'], runDir: path.join(dir, 'stl', 'frame'), label: 'single-task frame' });
+    const three = await trainTextModel({ ...common, taskNames: [it, st, 'frame'], runDir: path.join(o.outDir, 'snips-frame'), label: 'joint intent+slots+frame' });
+    rows.push(row('single-task: frame (generate)', alone, {}, it, st));
+    rows.push(row('joint: intent + slots + frame (one model)', three, { exact_match: exactMatch(snips.test, three.predictions[it]!, three.predictions[st]!, it, st) }, it, st));
+    frameExamples = frameSamples(await readSnips(o.dataDir), snips, three.predictions.frame!, 5);
+    for (const m of [alone, three]) m.model.dispose();
+  }
 
   // 2. The agent with the review tasks too: one vocabulary over SNIPS + reviews, multi-input rows.
   if (!o.corpus && o.sentiment !== false) {
@@ -152,10 +177,21 @@ export async function runAgent(o: AgentOptions): Promise<AgentReport> {
     for (const m of [four, stlSent, stlDomain]) m.model.dispose();
   }
 
-  const report: AgentReport = { corpus: { name: corpus.name, title }, seed: s.seed, backend: tf.getBackend(), settings: s, limit: o.limit, data, rows, createdAt: new Date().toISOString() };
+  const report: AgentReport = { corpus: { name: corpus.name, title }, seed: s.seed, backend: tf.getBackend(), settings: s, limit: o.limit, data, rows, ...(frameExamples ? { frameExamples } : {}), createdAt: new Date().toISOString() };
   writeFileAtomic(path.join(o.outDir, 'report.json'), JSON.stringify(report, null, 2));
   writeFileAtomic(path.join(o.outDir, 'report.md'), formatAgentReport(report) + '\n');
   return report;
+}
+
+/** The first `n` test utterances with their gold frames (from the raw tags, no <unk>) and generated frames. */
+function frameSamples(raw: SnipsRaw, split: TextSplit, pred: Float32Array, n: number): NonNullable<AgentReport['frameExamples']> {
+  const spec = split.test.tasks.find((t) => t.name === 'frame')!;
+  const U = spec.width, names = spec.labelNames!;
+  return Array.from({ length: Math.min(n, split.test.n) }, (_, i) => ({
+    utterance: raw.test.tokens[i]!.join(' '),
+    gold: frameString(snipsFrame(raw.test.intents[i]!, raw.test.tokens[i]!, raw.test.tags[i]!)),
+    generated: frameText(decodeIds(pred.subarray(i * U, (i + 1) * U), names)),
+  }));
 }
 
 /** Δm%, or NaN when a single-task metric is 0 (no relative change exists; tiny smoke runs). */
@@ -179,6 +215,13 @@ export function formatAgentReport(r: AgentReport): string {
   for (const x of r.rows) {
     const dm = x.deltaM === undefined ? '' : Number.isNaN(x.deltaM) ? '–' : `${x.deltaM >= 0 ? '+' : ''}${x.deltaM.toFixed(2)}`;
     lines.push(`| ${x.model} | ${pct(x.intent_accuracy)} | ${pct(x.slot_f1)} | ${pct(x.exact_match)} | ${pct(x.sentiment_auc)} | ${pct(x.sentiment_accuracy)} | ${pct(x.domain_accuracy)} | ${dm} | ${x.epochs ?? ''} | ${x.seconds.toFixed(0)} s |`);
+  }
+  const frames = r.rows.filter((x) => x.frame_exact_match !== undefined);
+  if (frames.length) {
+    lines.push('', 'Text-to-frame generation (greedy decoding; a gold <unk> never counts as right):', '',
+      '| model | frame exact match % | token F1 % | BLEU-4 % |', '|---|---:|---:|---:|');
+    for (const x of frames) lines.push(`| ${x.model} | ${pct(x.frame_exact_match)} | ${pct(x.frame_token_f1)} | ${pct(x.frame_bleu)} |`);
+    for (const e of r.frameExamples ?? []) lines.push('', `- "${e.utterance}"`, `  - gold:      ${e.gold}`, `  - generated: ${e.generated}`);
   }
   lines.push('', 'Δm% over the primary metrics (intent accuracy, slot span F1; with the review tasks also sentiment AUC and domain accuracy),',
     `against the single-task models of the same encoder and budget. The ${corpus.title} single-task models use the ${corpus.title}-only vocabulary.`);

@@ -12,6 +12,8 @@ import { multiclassTask } from './multiclass.js';
 import { multilabelTask } from './multilabel.js';
 import { fitTargetScaling, regressionTask } from './regression.js';
 import { sequenceTask } from './sequence.js';
+import { ctcTask } from './ctc.js';
+import { generateTask } from './generate.js';
 import type { Task } from './types.js';
 
 export interface TaskOptions {
@@ -38,6 +40,8 @@ export const TASK_KINDS_REGISTRY = new Registry<Factory>({ kind: 'task kind' })
   .register('multilabel', (spec) => multilabelTask(spec), taskOptionsSchema)
   .register('box', (spec, o) => boxTask(spec, o.state as { beta?: number } | undefined), taskOptionsSchema)
   .register('sequence', (spec) => sequenceTask(spec), taskOptionsSchema)
+  .register('ctc', (spec, o) => ctcTask(spec, o.state), taskOptionsSchema)
+  .register('generate', (spec) => generateTask(spec), taskOptionsSchema)
   .register('regression', (spec, o, train) => {
     const saved = o.state as { mean?: number[]; std?: number[]; loss?: 'mse' | 'l1' } | undefined;
     const scaling = saved?.mean ? { mean: saved.mean, std: saved.std } : train ? fitTargetScaling(train.values, train.n, spec.width) : {};

@@ -194,7 +194,7 @@ describe('manifest.json is schema-checked and must fit the model', () => {
     ['no tasks', (j) => delete j.tasks, 'manifest.json: tasks: is missing (expected array)'],
     ['a task width as text', (j) => (j.tasks[0].width = '1'), "manifest.json: tasks[0].width: expected number, got '1'"],
     ['an unknown task kind', (j) => (j.tasks[0].kind = 'ranking'),
-      "manifest.json: tasks[0].kind: unknown task kind 'ranking' (expected one of multiclass, binary, multilabel, box, sequence, regression)"],
+      "manifest.json: tasks[0].kind: unknown task kind 'ranking' (expected one of multiclass, binary, multilabel, box, sequence, ctc, generate, regression)"],
     ['a task listed twice', (j) => (j.tasks[1].name = j.tasks[0].name), "manifest.json: tasks[1].name: task 'income' is listed twice"],
     ['not a manifest', (j) => (j.format = 'something'), "manifest.json: not an mtljs manifest (format: expected mtljs-manifest, got 'something')"],
     ['inputSize that is not the features’ width', (j) => (j.preprocessing.inputSize -= 1), /manifest\.json: preprocessing\.inputSize: (\d+), but the features encode to \d+ values$/],

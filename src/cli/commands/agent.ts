@@ -29,13 +29,14 @@ export function registerAgent(program: Command): void {
     .option('--batching <mode>', 'mixed | per-task (multi-input model)', 'mixed')
     .option('--limit <n>', 'first n training sentences per dataset (quick runs)', nonNegativeInt('--limit'))
     .option('--no-sentiment', 'skip the model with the review sentiment tasks')
+    .option('--frame', 'also train SNIPS text-to-frame generation, e.g. PlayMusic(artist=daft punk; service=spotify): alone and with intent + slots')
     .option('--corpus <config>', 'an intent + slots corpus of your own instead of SNIPS: a config file whose data is { dataset: sequence, … } (no sentiment model then)')
     .addOption(backendOption())
     .addOption(dataDirOption())
     .addOption(progressOption('lines'))
     .action(async (opts: {
       out: string; seed: number; epochs: number; patience: number; batchSize: number; lr: number; encoder: string; dim: number; layers: number;
-      pool: string; batching: string; limit?: number; sentiment: boolean; corpus?: string; backend?: string; dataDir?: string; progress: TextTrainSettings['progress'];
+      pool: string; batching: string; limit?: number; sentiment: boolean; frame?: boolean; corpus?: string; backend?: string; dataDir?: string; progress: TextTrainSettings['progress'];
     }) => {
       if (opts.encoder !== 'transformer' && opts.encoder !== 'bigru') throw new UsageError(`--encoder: transformer or bigru, got '${opts.encoder}'`);
       if (opts.pool !== 'mean' && opts.pool !== 'max') throw new UsageError(`--pool: mean or max, got '${opts.pool}'`);
@@ -60,7 +61,8 @@ export function registerAgent(program: Command): void {
       };
       const t0 = performance.now();
       const sentiment = opts.sentiment && !corpus;
-      const report = await runAgent({ outDir: opts.out, dataDir: opts.dataDir, settings, limit: opts.limit, sentiment, corpus, log: (m) => console.error(m) });
+      if (opts.frame && opts.corpus !== undefined) throw new UsageError('--frame is built from SNIPS: it does not go with --corpus');
+      const report = await runAgent({ outDir: opts.out, dataDir: opts.dataDir, settings, limit: opts.limit, sentiment, corpus, frame: opts.frame === true, log: (m) => console.error(m) });
       console.log(formatAgentReport(report));
       const name = corpus?.name ?? 'snips';
       console.log(`\nbackend ${backend}; total ${((performance.now() - t0) / 1000).toFixed(0)} s; run folder ${opts.out} (report.md, report.json; models in ${name}/${sentiment ? ', snips-sentiment/' : ''})`);

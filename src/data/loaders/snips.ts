@@ -5,7 +5,8 @@
  * a line with a different number of tokens and tags is an error. Tag and intent lists come from
  * slot_label.txt (72 tags after its PAD and UNK entries) and intent_label.txt (7 intents after UNK).
  *
- * Tasks: `intent` (multiclass, 7) and `slots` (sequence: a tag per token, width L, NaN at padding).
+ * Tasks: `intent` (multiclass, 7) and `slots` (sequence: a tag per token, width L, NaN at padding);
+ * with `frame: true` also `frame` (generate: the frame `Intent(slot=value; …)`, ./snips-frame.ts).
  * Input: token ids [L] with the vocabulary of the training split only (minCount 2 by default: words seen
  * once map to `<unk>`, so `<unk>` is trained). L defaults to the longest training utterance (35).
  * The split carries the dev set (`dev`, for validation / early stopping) and the TextState.
@@ -15,6 +16,7 @@ import type { TaskSpec } from '../types.js';
 import { applyLimit, readDataFile } from './common.js';
 import { textDataset, textState, type TextLoadOptions, type TextSplit } from '../text/state.js';
 import { Vocabulary } from '../text/tokenizer.js';
+import { withFrameTask } from './snips-frame.js';
 
 export interface SnipsSplitRaw {
   tokens: string[][];
@@ -105,16 +107,18 @@ export function longest(sentences: string[][]): number {
   return sentences.reduce((m, s) => Math.max(m, s.length), 0);
 }
 
-export async function loadSnips(options: TextLoadOptions = {}): Promise<TextSplit> {
+/** `frame: true` adds the `frame` task: intent + slots as a generated frame string (./snips-frame.ts). */
+export async function loadSnips(options: TextLoadOptions & { frame?: boolean } = {}): Promise<TextSplit> {
   const raw = await readSnips(options.dataDir);
   const minCount = options.minCount ?? 2;
   const trainTokens = applyLimit(raw.train.tokens, options.limit);
   const vocab = options.vocabulary ? Vocabulary.fromTokens(options.vocabulary) : Vocabulary.build(trainTokens, { minCount });
   const maxLength = options.maxLength ?? longest(raw.train.tokens);
-  return {
+  const split: TextSplit = {
     train: snipsDataset(raw, 'train', vocab, maxLength, options.limit),
     dev: snipsDataset(raw, 'dev', vocab, maxLength),
     test: snipsDataset(raw, 'test', vocab, maxLength, options.testLimit),
     text: textState({ tokenizer: SNIPS_TOKENIZER, vocabulary: vocab, maxLength, minCount, sources: ['snips/train'] }),
   };
+  return options.frame ? withFrameTask(split, raw, options) : split;
 }

@@ -35,6 +35,7 @@ import { attentionCore, attentionSupported } from '../../engine/kernels/attentio
 import { layerNorm } from '../../engine/kernels/layer-norm.js';
 import { fusedDense, fusedOpsUsable } from '../../engine/fused.js';
 import './bigru.js'; // registers MtlBiGru with the other text layers, for loading saved text models
+import './decoder.js'; // registers MtlAttentionDecoder (generate heads) likewise
 
 type Tensor = tf.Tensor;
 type Kwargs = Record<string, unknown>;

@@ -1,0 +1,89 @@
+/**
+ * SNIPS as text-to-frame generation: an utterance's intent and BIO slots become the frame
+ *   PlayMusic(artist=daft punk; service=spotify)
+ * — the intent, then the slots in utterance order as `type=value` (the value: the slot's tokens joined
+ * by spaces), `; `-separated; `Intent()` when there is none. Spans are read from the BIO tags as
+ * conlleval reads them (src/tasks/spans.ts, which data/ does not import: a B- tag, or an I- tag that
+ * does not continue a span of its type, starts one; O ends one).
+ *
+ * The generation target is the frame's tokens, each value word its own token:
+ *   PlayMusic ( artist = daft punk ; service = spotify )
+ * so the target vocabulary is the intents, the slot types, `(`, `)`, `=`, `;` and the value words seen
+ * in training (src/tasks/generate.ts: with <pad>, <bos>, <eos>, <unk>). `frameText` turns such tokens
+ * back into the frame string.
+ *
+ * `withFrameTask` adds the `frame` task (kind generate) to a SNIPS split: U = the longest training
+ * target + 1 (<eos>); longer dev/test targets are cut (none are in the official splits).
+ */
+import type { Dataset, TaskSpec } from '../types.js';
+import type { TextSplit } from '../text/state.js';
+import { encodeTargets, generateVocabulary } from '../generate-targets.js';
+import { applyLimit } from './common.js';
+import type { SnipsRaw, SnipsSplitRaw } from './snips.js';
+
+export interface Frame {
+  intent: string;
+  slots: { type: string; value: string }[];
+}
+
+/** The frame of one utterance: its intent and its slot spans in utterance order. */
+export function snipsFrame(intent: string, tokens: readonly string[], tags: readonly string[]): Frame {
+  if (tokens.length !== tags.length) throw new Error(`snipsFrame: ${tokens.length} tokens but ${tags.length} tags`);
+  const slots: { type: string; words: string[] }[] = [];
+  let open: { type: string; words: string[] } | null = null;
+  for (let i = 0; i < tags.length; i++) {
+    const tag = tags[i]!;
+    if (tag === 'O') { open = null; continue; }
+    const dash = tag.indexOf('-');
+    const prefix = dash < 0 ? tag : tag.slice(0, dash), type = dash < 0 ? '' : tag.slice(dash + 1);
+    if (prefix === 'I' && open !== null && open.type === type) { open.words.push(tokens[i]!); continue; }
+    open = { type, words: [tokens[i]!] };
+    slots.push(open);
+  }
+  return { intent, slots: slots.map((s) => ({ type: s.type, value: s.words.join(' ') })) };
+}
+
+/** `Intent(type=value; type=value)`. */
+export function frameString(f: Frame): string {
+  return `${f.intent}(${f.slots.map((s) => `${s.type}=${s.value}`).join('; ')})`;
+}
+
+/** The target tokens: `Intent ( type = w1 w2 ; type = w ) `. */
+export function frameTokens(f: Frame): string[] {
+  const out = [f.intent, '('];
+  f.slots.forEach((s, i) => {
+    if (i > 0) out.push(';');
+    out.push(s.type, '=', ...s.value.split(' ').filter((w) => w.length > 0));
+  });
+  out.push(')');
+  return out;
+}
+
+/** Frame tokens (generated or gold) back to the frame string: `PlayMusic ( artist = daft punk )` → `PlayMusic(artist=daft punk)`. */
+export function frameText(tokens: readonly string[]): string {
+  if (tokens.length === 0) return '';
+  const rest = tokens.slice(1).join(' ').replace(/^\( ?/, '(').replace(/ ?\)$/, ')').replace(/ = /g, '=').replace(/ ; /g, '; ');
+  return `${tokens[0]}${rest}`;
+}
+
+function targetsOf(s: SnipsSplitRaw, n: number): string[][] {
+  return s.intents.slice(0, n).map((intent, i) => frameTokens(snipsFrame(intent, s.tokens[i]!, s.tags[i]!)));
+}
+
+/** The split with the `frame` generate task added to train, dev and test (their first rows as `limit`s cut them). */
+export function withFrameTask(split: TextSplit, raw: SnipsRaw, options: { limit?: number; testLimit?: number } = {}): TextSplit {
+  const train = targetsOf(raw.train, applyLimit(raw.train.tokens, options.limit).length);
+  const vocabulary = generateVocabulary(train.flat());
+  const U = train.reduce((m, t) => Math.max(m, t.length), 0) + 1;
+  const spec: TaskSpec = { name: 'frame', kind: 'generate', width: U, outputSize: vocabulary.length, labelNames: vocabulary };
+  const add = (ds: Dataset, targets: string[][]): Dataset => {
+    if (targets.length !== ds.n) throw new Error(`snips frame: ${targets.length} targets for ${ds.n} utterances`);
+    return { ...ds, tasks: [...ds.tasks, { ...spec }], labels: { ...ds.labels, frame: encodeTargets(targets, vocabulary, U).labels } };
+  };
+  return {
+    ...split,
+    train: add(split.train, train),
+    dev: split.dev ? add(split.dev, targetsOf(raw.dev, split.dev.n)) : undefined,
+    test: add(split.test, targetsOf(raw.test, split.test.n)),
+  };
+}
