@@ -26,6 +26,8 @@ import { formatRows, outputNames, taskUnits, type TaskAnswer } from '../browser/
 import '../models/text/layers.js'; // registers the custom layers of text models before loading one
 import { encodeTexts, parseTextState, TEXT_STATE_FILE, type TextState } from '../data/text/state.js';
 import { clip, HttpError } from './security.js';
+import { AUDIO_STATE_FILE } from '../data/loaders/spoken-agent.js';
+import { AudioModel, readAudioState, type AudioPrediction } from '../run/predict-audio.js';
 
 /** An error in the request: the server answers it with this status and {error: message}. */
 export class RequestError extends HttpError {
@@ -96,12 +98,21 @@ export class Predictor {
   private readonly saved: SavedModel;
   /** The tokenizer and vocabulary of a text model (its folder's text.json), else null. */
   readonly text: TextState | null;
+  /** An audio model (its folder's audio.json: mtl agent --speech) reads WAV bodies; else null. */
+  readonly audio: AudioModel | null = null;
 
   private constructor(saved: SavedModel, modelDir: string, readonly limits: PredictorLimits) {
     this.saved = saved;
     this.text = fs.existsSync(path.join(modelDir, TEXT_STATE_FILE)) ? readTextState(modelDir) : null;
     if (this.text && saved.manifest.inputShape.join(',') !== String(this.text.maxLength)) {
       throw new ModelFileError(`the model reads [${saved.manifest.inputShape}] but ${TEXT_STATE_FILE} says L = ${this.text.maxLength}`, modelDir);
+    }
+    if (fs.existsSync(path.join(modelDir, AUDIO_STATE_FILE))) {
+      try {
+        this.audio = AudioModel.fromSaved(saved, readAudioState(modelDir), modelDir);
+      } catch (e) {
+        throw new ModelFileError(clip((e as Error).message, 300), path.join(modelDir, AUDIO_STATE_FILE));
+      }
     }
     this.manifest = saved.manifest;
     this.modelDir = modelDir;
@@ -141,7 +152,9 @@ export class Predictor {
       dataset: m.dataset ?? null,
       createdAt: m.createdAt,
       inputShape: m.inputShape,
-      input: this.text
+      input: this.audio
+        ? { kind: 'audio', request: 'POST the bytes of a 16-bit PCM WAV file (any rate; stereo is mixed down) with Content-Type: audio/wav', sampleRate: this.audio.state.sampleRate, maxFrames: this.audio.state.maxFrames, maxSeconds: (this.audio.state.maxFrames * this.audio.state.features.hopMs) / 1000 }
+        : this.text
         ? { kind: 'text', request: '{"texts": ["a sentence", ...]} or {"text": "a sentence"}; or {"inputs": [...]} of token ids', maxLength: this.text.maxLength, vocabularySize: this.text.vocabulary.length }
         : pre
         ? {
@@ -170,6 +183,7 @@ export class Predictor {
 
   /** Validates a request body into encoded inputs, or throws a RequestError (4xx). */
   encodeBody(body: unknown): Encoded {
+    if (this.audio) throw new RequestError(415, 'this model reads audio: POST a 16-bit PCM WAV file as the body with Content-Type: audio/wav');
     const keys = this.text ? ['texts', 'text', 'inputs'] : ['rows', 'row', 'inputs'];
     const shapes = this.text ? '{"texts": [...]}, {"text": "..."} or {"inputs": [...]}' : '{"rows": [...]}, {"row": {...}} or {"inputs": [...]}';
     if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new RequestError(400, `the body must be a JSON object: ${shapes}`);
@@ -264,6 +278,22 @@ export class Predictor {
       if (bad >= 0) throw new RequestError(400, `inputs[${r}]: value ${bad} (${clip(String(flat[bad]))}) is out of the float32 range`);
     });
     return { x, n: inputs.length, warnings: [] };
+  }
+
+  /**
+   * A WAV body's answers (as `mtl predict --audio` gives them), optionally for one task: 415 for a model that
+   * does not read audio, 400 with readWav's message for anything but a 16-bit PCM WAV.
+   */
+  answerWav(bytes: Uint8Array, task?: string): AudioPrediction {
+    if (!this.audio) throw new RequestError(415, `this model does not read audio (its folder has no ${AUDIO_STATE_FILE}): send application/json`);
+    let p: AudioPrediction;
+    try {
+      p = this.audio.predictWav(bytes, 'body');
+    } catch (e) {
+      throw new RequestError(400, (e as Error).message);
+    }
+    if (task !== undefined) p.tasks = { [task]: p.tasks[task]! };
+    return p;
   }
 
   /** Task name → n × units outputs (probabilities, values in label units, box coordinates). */

@@ -1,7 +1,9 @@
 /**
  * The inference server (fastify) of `mtl serve`:
  *   POST /predict         {"rows": [{column: value}]} | {"row": {...}} | {"inputs": [[...]]} → every task's answers;
- *                         a text model (text.json beside it) takes {"texts": ["…"]} | {"text": "…"} instead of rows
+ *                         a text model (text.json beside it) takes {"texts": ["…"]} | {"text": "…"} instead of rows;
+ *                         an audio model (audio.json: mtl agent --speech) a 16-bit PCM WAV body (Content-Type
+ *                         audio/wav), answered as `mtl predict --audio` answers (transcript, intent, frame, sentiment)
  *   POST /predict/:task   the same for one task (404 for an unknown task)
  *   GET  /health          {status: "ok", tasks, tensors, uptime}
  *   GET  /metadata        tasks, kinds, label/output names, input schema (columns with types, categories), limits
@@ -75,6 +77,8 @@ export async function createServer(dir: string, options: ServeOptions = {}): Pro
   // JSON only: a text/plain body is refused with 415 instead of reaching the handler as a string.
   app.removeContentTypeParser('text/plain');
   useSafeJsonParser(app, bodyLimit);
+  // Audio models (audio.json): a WAV file as the body; the bytes reach the handler as a Buffer.
+  app.addContentTypeParser(['audio/wav', 'audio/x-wav', 'audio/wave', 'audio/vnd.wave'], { parseAs: 'buffer', bodyLimit }, (_req, body, done) => done(null, body));
 
   app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, req, reply) => {
     const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 600 ? err.statusCode : 500;
@@ -109,6 +113,10 @@ export async function createServer(dir: string, options: ServeOptions = {}): Pro
   const predict = async (task: string | undefined, body: unknown) => {
     if (task !== undefined && !predictor.taskNames.includes(task)) {
       throw new RequestError(404, `unknown task '${clip(task)}': the model has ${predictor.taskNames.join(', ')}`);
+    }
+    if (Buffer.isBuffer(body)) {
+      const p = predictor.answerWav(body, task);
+      return task ? { task, n: 1, predictions: [p.tasks[task]], audio: { seconds: p.seconds, sampleRate: p.sampleRate, channels: p.channels, frames: p.frames, cut: p.cut } } : { n: 1, predictions: [p.tasks], audio: { seconds: p.seconds, sampleRate: p.sampleRate, channels: p.channels, frames: p.frames, cut: p.cut } };
     }
     const enc = predictor.encodeBody(body);
     const predictions = predictor.answer(enc, task);

@@ -9,7 +9,8 @@ import { formatAgentReport, runAgent, type AgentCorpus } from '../../run/agent.j
 import { DEFAULT_TEXT_SETTINGS, type TextTrainSettings } from '../../run/text.js';
 import type { TextEncoderConfig } from '../../models/text/encoder.js';
 import { backendOption, dataDirOption, progressOption } from '../options.js';
-import { nonNegativeInt, positiveNumber } from '../flags.js';
+import { nonNegativeInt, positiveNumber, seedList } from '../flags.js';
+import { formatSpeechAgentReport, runSpeechAgent, SPEECH_PRESETS } from '../../run/speech-agent.js';
 
 
 export function registerAgent(program: Command): void {
@@ -30,6 +31,9 @@ export function registerAgent(program: Command): void {
     .option('--limit <n>', 'first n training sentences per dataset (quick runs)', nonNegativeInt('--limit'))
     .option('--no-sentiment', 'skip the model with the review sentiment tasks')
     .option('--frame', 'also train SNIPS text-to-frame generation, e.g. PlayMusic(artist=daft punk; service=spotify): alone and with intent + slots')
+    .option('--speech', 'the spoken agent: one model from audio (espeak-ng speech, test voices unseen) with transcript (CTC), intent, sentiment and the generated frame, vs the single-task models')
+    .option('--small', 'with --speech: a quick run (≈ 280 utterances, a small encoder, 10 epochs; under 2 minutes on 2 cores)')
+    .option('--seeds <list>', 'with --speech: comma-separated seeds, e.g. 0,1,2: every model at each; mean ± std and a paired test of Δm% (default: --seed)', seedList('--seeds'))
     .option('--corpus <config>', 'an intent + slots corpus of your own instead of SNIPS: a config file whose data is { dataset: sequence, … } (no sentiment model then)')
     .addOption(backendOption())
     .addOption(dataDirOption())
@@ -37,8 +41,32 @@ export function registerAgent(program: Command): void {
     .action(async (opts: {
       out: string; seed: number; epochs: number; patience: number; batchSize: number; lr: number; encoder: string; dim: number; layers: number;
       pool: string; batching: string; limit?: number; sentiment: boolean; frame?: boolean; corpus?: string; backend?: string; dataDir?: string; progress: TextTrainSettings['progress'];
-    }) => {
+      speech?: boolean; small?: boolean; seeds?: number[];
+    }, cmd: Command) => {
+      if (opts.small && !opts.speech) throw new UsageError('--small goes with --speech');
+      if (opts.seeds && !opts.speech) throw new UsageError('--seeds goes with --speech (for the text agent use --seed)');
+      if (opts.speech) {
+        if (opts.frame || opts.corpus !== undefined || opts.limit !== undefined) throw new UsageError('--speech trains its own four tasks on spoken SNIPS + reviews: it does not go with --frame, --corpus or --limit');
+        const preset = SPEECH_PRESETS[opts.small ? 'small' : 'full'];
+        const given = (k: string) => cmd.getOptionValueSource(k) !== 'default' && cmd.getOptionValueSource(k) !== undefined;
+        const settings = {
+          ...preset.settings, progress: opts.progress,
+          ...(given('epochs') ? { epochs: opts.epochs } : {}), ...(given('patience') ? { patience: opts.patience } : {}),
+          ...(given('batchSize') ? { batchSize: opts.batchSize } : {}), ...(given('lr') ? { lr: opts.lr } : {}),
+        };
+        const backend = await initBackend(opts.backend, (m) => console.error(m));
+        const out = given('out') ? opts.out : path.join('runs', opts.small ? 'agent-speech-small' : 'agent-speech');
+        const seeds = opts.seeds ?? [opts.seed];
+        const t0 = performance.now();
+        const { report, models } = await runSpeechAgent({ outDir: out, seeds, settings, sizes: preset.sizes, maxFrames: preset.maxFrames, dataDir: opts.dataDir, log: (m) => console.error(m) });
+        for (const m of models) m.model.dispose();
+        console.log(formatSpeechAgentReport(report));
+        console.log(`\nbackend ${backend}; total ${((performance.now() - t0) / 1000).toFixed(0)} s; run folder ${out} (report.md, report.json; models in seed-<s>/mtl, seed-<s>/stl/<task>)`);
+        console.log(`try: node bin/mtl.js predict ${path.join(out, `seed-${seeds[0]}`, 'mtl')} --audio utterance.wav   (16-bit PCM WAV; e.g. espeak-ng -v en-us-nyc+f5 -w utterance.wav "play some jazz on spotify")`);
+        return;
+      }
       if (opts.encoder !== 'transformer' && opts.encoder !== 'bigru') throw new UsageError(`--encoder: transformer or bigru, got '${opts.encoder}'`);
+      if (opts.frame && opts.corpus !== undefined) throw new UsageError('--frame is built from SNIPS: it does not go with --corpus');
       if (opts.pool !== 'mean' && opts.pool !== 'max') throw new UsageError(`--pool: mean or max, got '${opts.pool}'`);
       if (opts.batching !== 'mixed' && opts.batching !== 'per-task') throw new UsageError(`--batching: mixed or per-task, got '${opts.batching}'`);
       if (!(opts.lr > 0)) throw new UsageError('--lr: expected a positive number');
@@ -61,7 +89,6 @@ export function registerAgent(program: Command): void {
       };
       const t0 = performance.now();
       const sentiment = opts.sentiment && !corpus;
-      if (opts.frame && opts.corpus !== undefined) throw new UsageError('--frame is built from SNIPS: it does not go with --corpus');
       const report = await runAgent({ outDir: opts.out, dataDir: opts.dataDir, settings, limit: opts.limit, sentiment, corpus, frame: opts.frame === true, log: (m) => console.error(m) });
       console.log(formatAgentReport(report));
       const name = corpus?.name ?? 'snips';
