@@ -77,8 +77,8 @@ export * as metrics from './eval/metrics.js';
 export { UsageError } from './config/errors.js';
 
 export { tokenize, detokenize, encodeSentences, Vocabulary, PAD_ID, UNK_ID, type TokenizerOptions, type EncodedSentence, type VocabularyOptions } from './data/text/tokenizer.js';
-export { readWav, writeWav, floatToInt16, int16ToFloat, resample, hzToMel, melToHz, melFilterbank, LogMel, logMel, logMelBatch, logMelConfig, frameCount, type WavAudio, type ResampleOptions, type LogMelOptions, type LogMelConfig, type LogMelFeatures, type LogMelBatch, type AudioSamples } from './data/audio/index.js';
-export { SPOKEN_CORPORA, SPOKEN_SPLITS, DEFAULT_VOICES, DEFAULT_SIZES, type SpokenUtterance, type SpokenManifest, type SpokenSplit, type SpokenCorpusName, type VoiceSplit } from './data/speech/plan.js';
+export { readWav, writeWav, floatToInt16, int16ToFloat, resample, hzToMel, melToHz, melFilterbank, LogMel, logMel, logMelBatch, logMelConfig, frameCount, type WavAudio, type MelFilter, type MelFilterbank, type ResampleOptions, type LogMelOptions, type LogMelConfig, type LogMelFeatures, type LogMelBatch, type AudioSamples } from './data/audio/index.js';
+export { SPOKEN_CORPORA, SPOKEN_SPLITS, DEFAULT_VOICES, DEFAULT_SIZES, type SpokenUtterance, type SpokenIndexEntry, type UtterancePlan, type SpokenSettings, type SpokenSplitSummary, type SpokenManifest, type SpokenSplit, type SpokenCorpusName, type VoiceSplit } from './data/speech/plan.js';
 export { buildTextEncoder, type TextEncoderConfig, type TextEncoderContext, type BiGruEncoderConfig, type TransformerEncoderConfig } from './models/text/encoder.js';
 export { buildAudioEncoder, type AudioEncoderConfig, type AudioEncoderContext, type AudioConvConfig, type AudioSequenceConfig } from './models/audio/encoder.js';
 export { audioHardSharing, type AudioHpsConfig } from './models/audio-hps.js';

@@ -66,6 +66,10 @@ const ARCHITECTURE_DEFAULTS: Record<string, Record<string, unknown>[]> = {
   cgc: [{ sharedExperts: 2, taskExperts: 1 }],
   ple: [{ sharedExperts: 2, taskExperts: 1, levels: 2 }],
   'dselect-k': [{ experts: 4, k: 2, gamma: 1, routing: 'example' }, { experts: 3, k: 1, routing: 'task' }],
+  'audio-hps': [
+    { conv: { channels: [64, 64], kernel: 3, strides: [2, 2] }, encoder: { type: 'bigru', units: 64 }, pool: 'mean' },
+    { encoder: { type: 'transformer', dim: 64, layers: 1, heads: 4, ffn: 128 }, pool: 'max' },
+  ],
   additive: [
     { taskPenalty: 1e-3, sharedPenalty: 0, schedule: 'joint' },
     { taskPenalty: [1e-3, 0, 1], schedule: 'alternating' },
@@ -150,6 +154,7 @@ describe('config: method options are checked by the method\'s schema', () => {
     const before = tf.memory().numTensors;
     for (const [architecture, variants] of Object.entries(ARCHITECTURE_DEFAULTS)) {
       if (architecture === 'text-hps') continue; // token-id input: built with these options in test/text/model.test.ts
+      if (architecture === 'audio-hps') continue; // log-mel frames [T, M] input: built in test/models/audio/audio-hps.test.ts
       if (architecture === 'esmm') continue; // a click → conversion pair of binary tasks: built in test/models/tabular-run.test.ts
       for (const options of variants) build(architecture, options, 1).model.dispose();
     }
