@@ -190,7 +190,8 @@ function frameSamples(raw: SnipsRaw, split: TextSplit, pred: Float32Array, n: nu
   return Array.from({ length: Math.min(n, split.test.n) }, (_, i) => ({
     utterance: raw.test.tokens[i]!.join(' '),
     gold: frameString(snipsFrame(raw.test.intents[i]!, raw.test.tokens[i]!, raw.test.tags[i]!)),
-    generated: frameText(decodeIds(pred.subarray(i * U, (i + 1) * U), names)),
+    // Copy tokens (<copy:s>, src/data/loaders/snips-frame.ts) become the utterance's word s.
+    generated: frameText(decodeIds(pred.subarray(i * U, (i + 1) * U), names, raw.test.tokens[i]!)),
   }));
 }
 

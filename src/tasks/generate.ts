@@ -14,14 +14,15 @@
  * (found through its link, src/tasks/generate-link.ts: why, there) computes next-token logits z [B, U, V]
  * from the gold previous tokens, and
  *   ℓ = Σ_{b,t} m_bt · (−log softmax(z_bt)[y_bt]) / max(1, Σ m_bt)
- * (masked token cross-entropy, the fused kernel of the sequence task). Predictions: the ids as they are.
+ * (masked token cross-entropy, the fused kernel of the sequence task), computed for the steps up to the
+ * batch's last labelled one only. Predictions: the ids as they are.
  *
  * Metrics over the labelled samples, on the tokens before the first <eos> (or <pad>): `exact_match`
  * (primary), `token_f1` (bag of tokens, SQuAD: src/eval/token-f1.ts), `bleu` (corpus BLEU-4, no
  * smoothing: src/eval/bleu.ts) and `count`. A gold <unk> never matches: the model cannot produce the
  * word it stands for, so predicting <unk> there earns nothing.
  */
-import { tf } from '../engine/tf.js';
+import { tf, type Tensor } from '../engine/tf.js';
 import type { TaskSpec } from '../data/types.js';
 import { softmaxCrossEntropy } from '../engine/kernels/softmax-cross-entropy.js';
 import { corpusBleu } from '../eval/bleu.js';
@@ -49,6 +50,14 @@ export function generateMetrics(pred: ArrayLike<number>, labels: ArrayLike<numbe
   return { exact_match: exactMatch, token_f1: tokenF1, bleu: preds.length ? corpusBleu(preds, golds.map((g) => [g])).bleu : NaN, count: preds.length };
 }
 
+/** 1 + the last column of mask [B, U] with a nonzero entry (at least 1). */
+function labelledSteps(mask: Tensor): number {
+  const [B, U] = mask.shape as [number, number];
+  const m = mask.dataSync();
+  for (let t = U - 1; t > 0; t--) for (let b = 0; b < B; b++) if (m[b * U + t] !== 0) return t + 1;
+  return 1;
+}
+
 export function generateTask(spec: TaskSpec): Task {
   const U = spec.width, V = spec.outputSize;
   const names = spec.labelNames;
@@ -63,9 +72,13 @@ export function generateTask(spec: TaskSpec): Task {
       const link = decoderLinkOf(logits);
       if (!link) throw new Error(`generate task "${spec.name}": its head output must come from a decoder head (src/models/text/decoder.ts generateHead), which the architecture did not give it`);
       return tf.tidy(() => {
-        const z = link.teacherForced(labels); // [B, U, V]
-        const nll = softmaxCrossEntropy(tf.reshape(z, [-1, V]), tf.reshape(labels, [-1]), tf.reshape(mask, [-1]));
-        return maskedMean(tf.reshape(nll, mask.shape), mask);
+        // Only the first T steps, up to the batch's last labelled one (the rest are masked: the same loss;
+        // SNIPS frames: 15 tokens on average of U = 40).
+        const T = labelledSteps(mask);
+        const y = T < U ? tf.slice(labels, [0, 0], [-1, T]) : labels, m = T < U ? tf.slice(mask, [0, 0], [-1, T]) : mask;
+        const z = link.teacherForced(y); // [B, T, V]
+        const nll = softmaxCrossEntropy(tf.reshape(z, [-1, V]), tf.reshape(y, [-1]), tf.reshape(m, [-1]));
+        return maskedMean(tf.reshape(nll, m.shape), m);
       });
     },
     predict: (logits) => tf.clone(logits),

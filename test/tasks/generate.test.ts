@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createTask } from '../../src/tasks/registry.js';
 import { decodeIds, encodeTargets, generateMetrics, generateVocabulary, sequenceIds } from '../../src/tasks/generate.js';
+import { copyCount, copyPosition, copyToken } from '../../src/data/generate-targets.js';
 import { taskKindNames } from '../../src/tasks/registry.js';
 import { TASK_KINDS } from '../../src/data/types.js';
 
@@ -19,6 +20,18 @@ describe('generate: vocabulary and labels', () => {
     expect(sequenceIds(labels.subarray(0, 4))).toEqual([5, 4]);
     expect(decodeIds([5, 4, 2, 0], vocab)).toEqual(['play', 'jazz']);
     expect(() => encodeTargets([['x']], ['<pad>', '<bos>', '<eos>', 'a'], 3)).toThrow(/not in the vocabulary, which has no <unk>/);
+  });
+
+  it('copy tokens: <copy:0> … <copy:S−1> end the vocabulary; decodeIds with the input tokens reads them back as words', () => {
+    const v = generateVocabulary(['Play', '(', ')', '<copy:7>', 'Play'], { copy: 3 });
+    expect(v).toEqual(['<pad>', '<bos>', '<eos>', '<unk>', '(', ')', 'Play', '<copy:0>', '<copy:1>', '<copy:2>']);
+    expect([copyCount(v), copyCount(vocab), copyPosition('<copy:12>'), copyPosition('copy'), copyToken(4)]).toEqual([3, 0, 12, -1, '<copy:4>']);
+    const row = [6, 4, 9, 7, 5, 2, 0];
+    expect(decodeIds(row, v)).toEqual(['Play', '(', '<copy:2>', '<copy:0>', ')']);
+    expect(decodeIds(row, v, ['daft', 'x', 'punk'])).toEqual(['Play', '(', 'punk', 'daft', ')']);
+    expect(decodeIds(row, v, ['daft'])).toEqual(['Play', '(', '<unk>', 'daft', ')']); // past the input's end
+    expect(() => copyCount(['<pad>', '<bos>', '<eos>', '<copy:1>', '<copy:0>'])).toThrow(/in order at its end/);
+    expect(() => copyCount(['<pad>', '<bos>', '<eos>', '<copy:0>', 'a', '<copy:0>'])).toThrow(/all be at its end/);
   });
 
   it('is a registered kind with a checked spec', () => {

@@ -18,7 +18,7 @@
 import { z } from 'zod';
 import { tf, tfl } from '../../engine/tf.js';
 import type { Task } from '../../tasks/types.js';
-import { GENERATE_IDS } from '../../data/generate-targets.js';
+import { copyCount, GENERATE_IDS } from '../../data/generate-targets.js';
 import { safeName } from '../blocks.js';
 import { uniqueName } from '../encoders.js';
 import { decoderLayers, type AttentionDecoderLayer } from './decoder-layers.js';
@@ -37,24 +37,35 @@ export const decoderOptionsSchema = z.strictObject({
   beam: size.max(64).optional(),
   /** α of the length normalisation log P / |y|^α (default 1). */
   lengthPenalty: z.number().min(0).max(4).optional(),
+  /** Standardise each memory row over its features before attending (default true; ./decoder-layers.ts: why). */
+  normalizeMemory: z.boolean().optional(),
 });
 export type DecoderOptions = z.infer<typeof decoderOptionsSchema>;
 
-export const DECODER_DEFAULTS: Required<DecoderOptions> = { dim: 64, units: 128, beam: 1, lengthPenalty: 1 };
+export const DECODER_DEFAULTS: Required<DecoderOptions> = { dim: 64, units: 128, beam: 1, lengthPenalty: 1, normalizeMemory: true };
 
-/** A head for a `generate` task on a memory of shape `memoryShape` ([S, D] or [D]): memory → ids [U]. */
+/**
+ * A head for a `generate` task on a memory of shape `memoryShape` ([S, D] or [D]): memory → ids [U].
+ * A task vocabulary that ends with copy tokens <copy:0> … <copy:S−1> (src/data/generate-targets.ts) gets
+ * the decoder's pointer over the S memory positions; S must then be the memory's length.
+ */
 export function generateHead(args: { memoryShape: number[]; task: Task; seed: number; options?: DecoderOptions }): tfl.LayersModel {
   const { task } = args;
   if (task.kind !== 'generate') throw new Error(`generateHead: task "${task.name}" is ${task.kind}, not generate`);
   const parsed = decoderOptionsSchema.safeParse(args.options ?? {});
   if (!parsed.success) throw new Error(`generate head of task "${task.name}": decoder options: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(options)'}: ${i.message}`).join('; ')}`);
   const o = { ...DECODER_DEFAULTS, ...parsed.data };
+  const copy = copyCount(task.spec.labelNames ?? []);
+  if (copy > 0 && (args.memoryShape.length !== 2 || args.memoryShape[0] !== copy)) {
+    throw new Error(`generate head of task "${task.name}": its vocabulary has ${copy} copy tokens, one per memory position, but the memory is [${args.memoryShape.join(', ')}]${args.memoryShape.length === 2 ? ` (${args.memoryShape[0]} positions)` : ''}`);
+  }
   const safe = safeName(task.name);
   const input = tfl.input({ shape: args.memoryShape, name: uniqueName(`head_${safe}_input`) });
   const decoder = new AttentionDecoder({
     name: uniqueName(`head_${safe}_decoder`), vocabSize: task.spec.outputSize, maxLength: task.spec.width,
     embeddingDim: o.dim, units: o.units, seed: args.seed, bos: GENERATE_IDS.bos, eos: GENERATE_IDS.eos,
     banned: [GENERATE_IDS.pad, GENERATE_IDS.bos], beam: o.beam, lengthPenalty: o.lengthPenalty,
+    copy, normalizeMemory: o.normalizeMemory && args.memoryShape[args.memoryShape.length - 1]! >= 2,
   });
   const out = decoder.apply(input) as tfl.SymbolicTensor;
   return tfl.model({ inputs: input, outputs: out, name: uniqueName(`head_${safe}`) });

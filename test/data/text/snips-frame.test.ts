@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadSnips, readSnips } from '../../../src/data/loaders/snips.js';
-import { frameString, frameText, frameTokens, snipsFrame } from '../../../src/data/loaders/snips-frame.js';
-import { decodeIds } from '../../../src/data/generate-targets.js';
+import { frameCopyTokens, frameString, frameText, frameTokens, snipsFrame } from '../../../src/data/loaders/snips-frame.js';
+import { copyCount, decodeIds, generateVocabulary } from '../../../src/data/generate-targets.js';
 import { extractSpans } from '../../../src/tasks/spans.js';
 
 describe('SNIPS text-to-frame', () => {
@@ -19,6 +19,17 @@ describe('SNIPS text-to-frame', () => {
     expect(() => snipsFrame('X', ['a'], [])).toThrow(/1 tokens but 0 tags/);
   });
 
+  it('copy targets: each value word as the copy token of its input position; a word past L stays itself', () => {
+    const tokens = ['play', 'daft', 'punk', 'on', 'spotify'], tags = ['O', 'B-artist', 'I-artist', 'O', 'B-service'];
+    expect(frameCopyTokens('PlayMusic', tokens, tags, 5)).toEqual(['PlayMusic', '(', 'artist', '=', '<copy:1>', '<copy:2>', ';', 'service', '=', '<copy:4>', ')']);
+    expect(frameCopyTokens('PlayMusic', tokens, tags, 4).slice(-2)).toEqual(['spotify', ')']);
+    // Read back with the utterance: the frame itself.
+    const names = generateVocabulary(frameCopyTokens('PlayMusic', tokens, tags, 5), { copy: 5 });
+    const ids = frameCopyTokens('PlayMusic', tokens, tags, 5).map((t) => names.indexOf(t));
+    expect(frameText(decodeIds([...ids, 2], names, tokens))).toBe('PlayMusic(artist=daft punk; service=spotify)');
+    expect(() => frameCopyTokens('X', ['a'], [], 3)).toThrow(/1 tokens but 0 tags/);
+  });
+
   it('reads the slots as conlleval does (src/tasks/spans.ts) on every SNIPS training utterance', async () => {
     const raw = await readSnips();
     raw.train.tokens.forEach((tokens, i) => {
@@ -33,11 +44,16 @@ describe('SNIPS text-to-frame', () => {
     const spec = split.train.tasks.find((t) => t.name === 'frame')!;
     expect(spec.kind).toBe('generate');
     expect(split.test.tasks.map((t) => t.name)).toEqual(['intent', 'slots', 'frame']);
-    const U = spec.width, names = spec.labelNames!;
+    const U = spec.width, names = spec.labelNames!, L = split.train.inputShape[0]!;
     expect(names.slice(0, 4)).toEqual(['<pad>', '<bos>', '<eos>', '<unk>']);
+    // Copy targets: the vocabulary is the frame's own tokens (7 intents, slot types, ( ) = ;) and L copy tokens.
+    expect(copyCount(names)).toBe(L);
+    expect(names.length).toBeLessThan(4 + 7 + 40 + 4 + L);
     // "listen to westbam alumb allergic on google music" / O O B-artist O B-album O B-service I-service, PlayMusic
+    const raw = await readSnips();
     const first = decodeIds(split.train.labels.frame!.subarray(0, U), names);
-    expect(frameText(first)).toBe('PlayMusic(artist=westbam; album=allergic; service=google music)');
+    expect(first.join(' ')).toBe('PlayMusic ( artist = <copy:2> ; album = <copy:4> ; service = <copy:6> <copy:7> )');
+    expect(frameText(decodeIds(split.train.labels.frame!.subarray(0, U), names, raw.train.tokens[0]))).toBe('PlayMusic(artist=westbam; album=allergic; service=google music)');
     // U = the longest training target + <eos>: some row fills it, none is longer.
     let longest = 0;
     for (let i = 0; i < split.train.n; i++) longest = Math.max(longest, decodeIds(split.train.labels.frame!.subarray(i * U, (i + 1) * U), names).length);

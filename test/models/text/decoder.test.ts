@@ -53,10 +53,17 @@ const matvec = (x: number[], W: { v: number[]; shape: number[] }) => {
 const sig = (x: number) => 1 / (1 + Math.exp(-x));
 
 /** log p(y_t | y_<t, memory) of one example, by the header's equations in float64 (independent of the layer's tf code). */
-function handLogProbs(dec: AttentionDecoderLayer, mem: number[][], target: number[]): number[][] {
+function handLogProbs(dec: AttentionDecoderLayer, raw: number[][], target: number[]): number[][] {
   const w = weightsOf(dec);
   const H = dec.units, V = dec.vocabSize;
-  const rows = mem.filter((r) => r.some((x) => x !== 0));
+  const live = raw.map((r) => r.some((x) => x !== 0));
+  // Rows standardised over their features (normalizeMemory); all-zero rows stay zero.
+  const mem = !dec.normalizeMemory ? raw : raw.map((r) => {
+    const mu = r.reduce((a, b) => a + b, 0) / r.length;
+    const sd = Math.sqrt(r.reduce((a, b) => a + (b - mu) ** 2, 0) / r.length + 1e-6);
+    return r.map((x) => (x - mu) / sd);
+  });
+  const rows = mem.filter((_, s) => live[s]);
   const mean = mem[0]!.map((_, d) => rows.reduce((s, r) => s + r[d]!, 0) / Math.max(1, rows.length));
   let h = matvec(mean, w.init_kernel!).map((x, j) => Math.tanh(x + w.init_bias!.v[j]!));
   const keys = mem.map((r) => matvec(r, w.attention_kernel!));
@@ -70,13 +77,15 @@ function handLogProbs(dec: AttentionDecoderLayer, mem: number[][], target: numbe
     const r = h.map((_, j) => sig(xp[H + j]! + hp[H + j]!));
     const n = h.map((_, j) => Math.tanh(xp[2 * H + j]! + r[j]! * hp[2 * H + j]!));
     h = h.map((hj, j) => (1 - z[j]!) * n[j]! + z[j]! * hj);
-    const scores = mem.map((row, s) => (row.some((x) => x !== 0) ? keys[s]!.reduce((acc, k, j) => acc + k * h[j]!, 0) : -1e9));
+    const scores = mem.map((_, s) => (live[s] ? keys[s]!.reduce((acc, k, j) => acc + k * h[j]!, 0) : -1e9));
     const mx = Math.max(...scores);
     const ex = scores.map((s) => Math.exp(s - mx));
     const a = ex.map((x) => x / ex.reduce((p, q) => p + q, 0));
     const c = mem[0]!.map((_, d) => mem.reduce((s, row, si) => s + a[si]! * row[d]!, 0));
     const ht = matvec([...c, ...h], w.combine_kernel!).map((x, j) => Math.tanh(x + w.combine_bias!.v[j]!));
     const logits = matvec(ht, w.output_kernel!).map((x, j) => x + w.output_bias!.v[j]!);
+    // Copy ids (the last C): the pointer h̃ · (m_s W_p), −1e9 at padding.
+    if (dec.copy > 0) mem.forEach((row, s) => { const k = matvec(row, w.copy_kernel!); logits.push(live[s] ? k.reduce((acc, kj, j) => acc + kj * ht[j]!, 0) : -1e9); });
     const m2 = Math.max(...logits);
     const lse = m2 + Math.log(logits.reduce((s, l) => s + Math.exp(l - m2), 0));
     out.push(logits.map((l) => l - lse));
@@ -120,6 +129,52 @@ describe('attention decoder: teacher forcing', () => {
     });
     expect(loss).toBeCloseTo(sum / 5, 4);
     tf.dispose([memory, y, mask, out]);
+    model.dispose();
+  });
+
+  it('copy tokens: the pointer scores memory positions (padding never), the loss equals the hand sum, steps past the last label skipped', () => {
+    const words = ['a', 'b'];
+    const labelNames = generateVocabulary(words, { copy: 3 }); // <pad> <bos> <eos> <unk> a b <copy:0> <copy:1> <copy:2>: V = 9
+    const task = createTask({ name: 'out', kind: 'generate', width: 5, outputSize: labelNames.length, labelNames });
+    const { model, dec } = head(task, 3, 4, 12);
+    expect([dec.copy, dec.normalizeMemory, dec.vocabSize]).toEqual([3, true, 9]);
+    const memory = memoryOf(2, 3, 4, 6, [0, 1]);
+    // Targets "a <copy:1> <copy:2> <eos>" and "<copy:0> b <eos>"; U = 5, so the last step has no label in the batch.
+    const labels = [[4, 7, 8, 2, NaN], [6, 5, 2, NaN, NaN]];
+    const y = tf.tensor2d(labels.map((r) => r.map((v) => (Number.isNaN(v) ? 0 : v))));
+    const mask = tf.tensor2d(labels.map((r) => r.map((v) => (Number.isNaN(v) ? 0 : 1))));
+    const out = model.apply(memory, { training: true }) as tf.Tensor;
+    const loss = task.loss(out, y, mask).dataSync()[0]!;
+    const mem = memory.arraySync() as number[][][];
+    let sum = 0;
+    labels.forEach((row, b) => {
+      const target = row.filter((v) => !Number.isNaN(v));
+      const lp = handLogProbs(dec, mem[b]!, target);
+      target.forEach((v, t) => { sum -= lp[t]![v]!; });
+      // Row 1's memory position 2 is padding: its copy token is never likely.
+      if (b === 1) lp.forEach((step) => expect(step[8]!).toBeLessThan(-1e6));
+    });
+    expect(loss).toBeCloseTo(sum / 7, 4);
+    // Row standardisation: the memory's scale does not matter (up to the 1e-6 in the variance).
+    const scaled = tf.mul(memory, 0.1);
+    const out2 = model.apply(scaled, { training: true }) as tf.Tensor;
+    expect(task.loss(out2, y, mask).dataSync()[0]!).toBeCloseTo(loss, 3);
+    // A memory of another length than the copy tokens is refused, when building the head and when called.
+    expect(() => generateHead({ memoryShape: [4, 4], task, seed: 1 })).toThrow(/3 copy tokens, one per memory position, but the memory is \[4, 4\]/);
+    expect(() => dec.teacherForced(tf.zeros([1, 2, 4]), tf.zeros([1, 5]))).toThrow(/3 copy tokens need a memory of 3 positions, got 2/);
+    tf.dispose([memory, scaled, y, mask, out, out2]);
+    model.dispose();
+  });
+
+  it('a decoder configured before the copy and normalizeMemory options (a saved model) keeps their old meaning: none, off', () => {
+    const task = generateTaskOf(['a', 'b'], 3);
+    const { model, dec } = head(task, 3, 4, 13);
+    const config = dec.getConfig() as Record<string, unknown>;
+    expect([config.copy, config.normalizeMemory]).toEqual([0, true]);
+    const { copy: _c, normalizeMemory: _n, ...old } = config;
+    const Decoder = dec.constructor as new (args: Record<string, unknown>) => AttentionDecoderLayer;
+    const loaded = new Decoder(old);
+    expect([loaded.copy, loaded.normalizeMemory]).toEqual([0, false]);
     model.dispose();
   });
 
