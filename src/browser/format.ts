@@ -11,8 +11,13 @@
  *   box         { box: { x1, y1, x2, y2 } }                                  (in [0, 1])
  *   sequence    { tags: [tag per token], spans: [{ type, start, end, text? }] } (argmax tag per position;
  *               with the row's tokens: one tag per token and each span's text; spans as in conlleval)
+ *   generate    { tokens: [generated tokens], text }                         (the ids up to <eos> as tokens; a copy
+ *               token <copy:s> becomes the row's token s; text: the tokens joined by spaces, or a frame-shaped
+ *               sequence written as PlayMusic(artist=daft punk; service=spotify))
  */
 import { extractSpans } from '../tasks/spans.js';
+import { decodeIds } from '../data/generate-targets.js';
+import { generatedText } from '../data/frame-text.js';
 
 /** The parts of a manifest task these functions read (a TaskManifest fits). */
 export interface TaskInfo {
@@ -29,7 +34,8 @@ export type TaskAnswer =
   | { labels: string[]; probabilities: Record<string, number> }
   | { values: Record<string, number> }
   | { box: { x1: number; y1: number; x2: number; y2: number } }
-  | { tags: string[]; spans: { type: string; start: number; end: number; text?: string }[] };
+  | { tags: string[]; spans: { type: string; start: number; end: number; text?: string }[] }
+  | { tokens: string[]; text: string };
 
 export const BOX_COORDS = ['x1', 'y1', 'x2', 'y2'] as const;
 
@@ -105,6 +111,11 @@ export function formatTask(task: TaskInfo, values: ArrayLike<number>, row: numbe
       }
       const spans = extractSpans(tags).map((sp) => ({ type: sp.type, start: sp.start, end: sp.end, ...(tokens ? { text: tokens.slice(sp.start, sp.end + 1).join(' ') } : {}) }));
       return { tags, spans };
+    }
+    case 'generate': {
+      const ids = Array.from({ length: k }, (_, j) => at(j));
+      const out = decodeIds(ids, task.labelNames ?? [], tokens);
+      return { tokens: out, text: generatedText(out) };
     }
     default: {
       const out: Record<string, number> = {};

@@ -4,13 +4,16 @@
  * same thing for the same weights: the texts are tokenized and encoded with the model's text.json
  * (src/data/text/text-state.ts), the model runs once, and every task's output becomes an answer — a
  * class with its probability (multiclass), a label with the positive probability (binary), the tags and
- * their spans (sequence, spans as in conlleval), or raw values (other kinds). Pure code: `tf` is the
+ * their spans (sequence, spans as in conlleval), the generated tokens and text (generate: copy tokens read back
+ * as the sentence's words, a frame written as PlayMusic(artist=daft punk)), or raw values (other kinds). Pure code: `tf` is the
  * library's tfjs instance (in a page, the one bundled with this module); no Node module.
  */
 import { tf } from '../engine/tf.js';
 import { encodeTexts, type TextState } from '../data/text/text-state.js';
 import { argmaxTags } from '../tasks/sequence.js';
 import { extractSpans } from '../tasks/spans.js';
+import { decodeIds } from '../data/generate-targets.js';
+import { generatedText } from '../data/frame-text.js';
 import type { MultiTaskModel } from '../models/types.js';
 import type { Task } from '../tasks/types.js';
 
@@ -18,6 +21,7 @@ export type TextTaskAnswer =
   | { kind: 'class'; label: string; probability: number; probabilities: Record<string, number> }
   | { kind: 'binary'; label: string; probability: number; positiveLabel: string }
   | { kind: 'spans'; tags: string[]; spans: { type: string; text: string; start: number; end: number }[] }
+  | { kind: 'generated'; tokens: string[]; text: string }
   | { kind: 'values'; values: number[] };
 
 export interface TextPrediction {
@@ -63,6 +67,9 @@ export function predictTexts(model: MultiTaskModel, tasks: Task[], state: TextSt
         const tags = kept.map((_, j) => names[ids[j]!]!);
         const spans = extractSpans(tags).map((s) => ({ type: s.type, text: kept.slice(s.start, s.end + 1).join(' '), start: s.start, end: s.end }));
         answers[task.name] = { kind: 'spans', tags, spans };
+      } else if (spec.kind === 'generate') {
+        const out = decodeIds(v.subarray(r * task.headUnits, (r + 1) * task.headUnits), spec.labelNames ?? [], kept);
+        answers[task.name] = { kind: 'generated', tokens: out, text: generatedText(out) };
       } else {
         answers[task.name] = { kind: 'values', values: Array.from(v.subarray(r * task.headUnits, (r + 1) * task.headUnits)) };
       }

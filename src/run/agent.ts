@@ -32,7 +32,8 @@ import { writeFileAtomic } from '../train/node/atomic.js';
 import type { TextSplit } from '../data/text/state.js';
 import { exactMatch, trainTextModel, type TextTrainSettings, type TrainedTextModel } from './text.js';
 import { decodeIds } from '../data/generate-targets.js';
-import { frameString, frameText, snipsFrame } from '../data/loaders/snips-frame.js';
+import { frameString, snipsFrame } from '../data/loaders/snips-frame.js';
+import { generatedText } from '../data/frame-text.js';
 
 /** An intent + slots corpus for the agent instead of SNIPS. */
 export interface AgentCorpus {
@@ -191,7 +192,7 @@ function frameSamples(raw: SnipsRaw, split: TextSplit, pred: Float32Array, n: nu
     utterance: raw.test.tokens[i]!.join(' '),
     gold: frameString(snipsFrame(raw.test.intents[i]!, raw.test.tokens[i]!, raw.test.tags[i]!)),
     // Copy tokens (<copy:s>, src/data/loaders/snips-frame.ts) become the utterance's word s.
-    generated: frameText(decodeIds(pred.subarray(i * U, (i + 1) * U), names, raw.test.tokens[i]!)),
+    generated: generatedText(decodeIds(pred.subarray(i * U, (i + 1) * U), names, raw.test.tokens[i]!)),
   }));
 }
 

@@ -18,7 +18,7 @@ import { readWav } from '../data/audio/wav.js';
 import { resample } from '../data/audio/resample.js';
 import { AUDIO_STATE_FILE, audioFeatures, parseAudioState, writeAudioInput, type AudioState } from '../data/loaders/spoken-agent.js';
 import { decodeIds } from '../data/generate-targets.js';
-import { frameText } from '../data/loaders/snips-frame.js';
+import { generatedText } from '../data/frame-text.js';
 import { tf } from '../engine/tf.js';
 import { loadSavedModel, type SavedModel } from '../models/saved.js';
 import '../models/text/layers.js'; // registers the custom layers of text (and audio) models before loading one
@@ -104,7 +104,7 @@ export function audioAnswers(tasks: Task[], outputs: Record<string, Float32Array
       out[t.name] = { kind: 'binary', label: p >= 0.5 ? pos! : neg!, probability: p, positiveLabel: pos! };
     } else if (t.kind === 'generate') {
       const tokens = decodeIds(row, names ?? []);
-      out[t.name] = t.name === 'frame' ? { kind: 'generated', tokens, text: frameText(tokens), frame: parseFrameTokens(tokens) } : { kind: 'generated', tokens, text: tokens.join(' ') };
+      out[t.name] = t.name === 'frame' ? { kind: 'generated', tokens, text: generatedText(tokens), frame: parseFrameTokens(tokens) } : { kind: 'generated', tokens, text: tokens.join(' ') };
     } else out[t.name] = { kind: 'values', values: Array.from(row) };
   }
   return out;

@@ -49,7 +49,8 @@ export function formatTextPrediction(p: TextPrediction): string {
       lines.push(`${name}:${a.spans.length ? '' : ' (none)'}`);
       for (const s of a.spans) lines.push(`  ${s.type} = "${s.text}" (tokens ${s.start}–${s.end})`);
       lines.push(`  tags: ${p.tokens.map((t, j) => `${t}/${a.tags[j]}`).join(' ')}`);
-    } else lines.push(`${name}: ${a.values.map((x) => x.toFixed(4)).join(', ')}`);
+    } else if (a.kind === 'generated') lines.push(`${name}: ${a.text}`);
+    else lines.push(`${name}: ${a.values.map((x) => x.toFixed(4)).join(', ')}`);
   }
   return lines.join('\n');
 }

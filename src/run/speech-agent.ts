@@ -23,7 +23,8 @@ import { loadSpokenSplits } from '../data/node/speech-corpus.js';
 import { spokenAgentData, type SpokenAgentData } from '../data/loaders/spoken-agent.js';
 import { DEFAULT_SIZES, type SpokenSplit } from '../data/speech/plan.js';
 import { decodeIds } from '../data/generate-targets.js';
-import { frameString, frameText, snipsFrame } from '../data/loaders/snips-frame.js';
+import { frameString, snipsFrame } from '../data/loaders/snips-frame.js';
+import { generatedText } from '../data/frame-text.js';
 import { deltaM, type DeltaInput } from '../eval/delta.js';
 import { pairedTest, spread, type PairedTest, type Spread } from '../eval/uncertainty.js';
 import { tf } from '../engine/tf.js';
@@ -239,7 +240,7 @@ function testExamples(data: SpokenAgentData, m: TrainedAudioModel, n: number): P
     const u = us[rows[i]!]!;
     transcripts.push({ voice: u.voice, text: u.text, predicted: ctc.text(ctc.decode(m.predictions.transcript!.subarray(i * K, (i + 1) * K), 1)[0]!) });
     if (u.intent !== undefined) {
-      frames.push({ voice: u.voice, utterance: u.text, gold: frameString(snipsFrame(u.intent, u.tokens, u.tags!)), generated: frameText(decodeIds(m.predictions.frame!.subarray(i * U, (i + 1) * U), frame.spec.labelNames!)) });
+      frames.push({ voice: u.voice, utterance: u.text, gold: frameString(snipsFrame(u.intent, u.tokens, u.tags!)), generated: generatedText(decodeIds(m.predictions.frame!.subarray(i * U, (i + 1) * U), frame.spec.labelNames!)) });
     }
   }
   return { transcripts, frames };

@@ -6,6 +6,7 @@ import { initBackend } from '../../src/engine/backend.js';
 import { formatAgentReport, runAgent } from '../../src/run/agent.js';
 import { DEFAULT_TEXT_SETTINGS } from '../../src/run/text.js';
 import { loadSavedModel } from '../../src/models/saved.js';
+import { formatTextPrediction, predictText } from '../../src/run/predict-text.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mtl-agent-frame-'));
 beforeAll(async () => { await initBackend('wasm'); });
@@ -31,6 +32,15 @@ describe('mtl agent --frame (SNIPS text-to-frame)', () => {
     const saved = await loadSavedModel(path.join(out, 'snips-frame', 'model'));
     expect(saved.tasks.map((t) => t.kind)).toEqual(['multiclass', 'sequence', 'generate']);
     saved.model.dispose();
+    // mtl predict on the frame model: the generated frame as text (copy tokens read back as the sentence's words),
+    // equal to the report's generated example for the same test utterance.
+    const [p] = await predictText(path.join(out, 'snips-frame'), [report.frameExamples![0]!.utterance]);
+    const frame = p!.tasks.frame!;
+    expect(frame.kind).toBe('generated');
+    if (frame.kind !== 'generated') return;
+    expect(frame.tokens.some((t) => t.startsWith('<copy:'))).toBe(false);
+    expect(frame.text).toBe(report.frameExamples![0]!.generated);
+    expect(formatTextPrediction(p!)).toContain(`frame: ${frame.text}`);
     await expect(runAgent({ outDir: path.join(tmp, 'x'), frame: true, corpus: { name: 'c', split: {} as never }, settings: DEFAULT_TEXT_SETTINGS })).rejects.toThrow(/built from SNIPS/);
   });
 });

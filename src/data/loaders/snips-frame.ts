@@ -28,6 +28,7 @@ import type { Dataset, TaskSpec } from '../types.js';
 import type { TextSplit } from '../text/state.js';
 import { copyToken, encodeTargets, generateVocabulary } from '../generate-targets.js';
 import { applyLimit } from './common.js';
+export { frameText } from '../frame-text.js';
 import type { SnipsRaw, SnipsSplitRaw } from './snips.js';
 
 export interface Frame {
@@ -86,13 +87,6 @@ export function frameTokens(f: Frame): string[] {
   });
   out.push(')');
   return out;
-}
-
-/** Frame tokens (generated or gold) back to the frame string: `PlayMusic ( artist = daft punk )` → `PlayMusic(artist=daft punk)`. */
-export function frameText(tokens: readonly string[]): string {
-  if (tokens.length === 0) return '';
-  const rest = tokens.slice(1).join(' ').replace(/^\( ?/, '(').replace(/ ?\)$/, ')').replace(/ = /g, '=').replace(/ ; /g, '; ');
-  return `${tokens[0]}${rest}`;
 }
 
 /** The targets of the first n utterances: copy targets over L input positions, or with L = 0 the words. */
