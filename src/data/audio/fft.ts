@@ -1,8 +1,10 @@
 /**
  * The power spectrum of a real frame by an iterative radix-2 Cooley–Tukey FFT (decimation in time:
- * bit-reversed load, then log₂n butterfly stages with tabulated twiddles e^{−2πik/n}). Plain JS so that
- * feature extraction runs the same on every tfjs backend and in a browser; one PowerSpectrum per frame
- * size reuses its tables and scratch buffers across frames.
+ * bit-reversed load, then log₂n butterfly stages with tabulated twiddles e^{−2πik/n}). Plain JS, not
+ * tf.signal.stft: @tensorflow/tfjs-backend-wasm (the backend mtljs trains on, in Node and in pages) registers no
+ * FFT kernel (only the cpu backend has one), so feature extraction written with tfjs signal ops would not run
+ * there; this runs the same everywhere. One PowerSpectrum per frame size reuses its tables and scratch buffers
+ * across frames.
  */
 
 export class PowerSpectrum {
