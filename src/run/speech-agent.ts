@@ -63,9 +63,9 @@ export const SPEECH_PRESETS: Record<'small' | 'full', SpeechPreset> = {
     settings: { epochs: 10, batchSize: 16, lr: 3e-3, conv: [32, 32], units: 32, decoder: { dim: 16, units: 32 }, patience: 0 },
   },
   full: {
-    sizes: { snips: { ...DEFAULT_SIZES.snips, train: 1600 }, sentiment: { ...DEFAULT_SIZES.sentiment, train: 600 } },
+    sizes: { snips: { ...DEFAULT_SIZES.snips, train: 4000 }, sentiment: { ...DEFAULT_SIZES.sentiment } },
     maxFrames: 500,
-    settings: { epochs: 8, batchSize: 32, lr: 2e-3, conv: [64, 64], units: 64, decoder: { dim: 32, units: 64 }, patience: 3 },
+    settings: { epochs: 25, batchSize: 32, lr: 2e-3, conv: [64, 64], units: 64, decoder: { dim: 32, units: 64 }, patience: 5 },
   },
 };
 
