@@ -15,7 +15,7 @@ import { logMel } from '../../src/data/audio/log-mel.js';
 import { readWav } from '../../src/data/audio/wav.js';
 import { resample } from '../../src/data/audio/resample.js';
 import { decodeIds } from '../../src/data/generate-targets.js';
-import { frameText } from '../../src/data/loaders/snips-frame.js';
+import { generatedText } from '../../src/data/frame-text.js';
 import { normalizeTranscript } from '../../src/data/loaders/spoken-agent.js';
 import { DEFAULT_VOICES } from '../../src/data/speech/plan.js';
 import { initBackend } from '../../src/engine/backend.js';
@@ -140,7 +140,7 @@ describe('mtl agent --speech (runSpeechAgent)', () => {
     expect(p.tasks.intent.probability).toBeCloseTo(probs[best]!, 5);
     expect(p.tasks.sentiment.probability).toBeCloseTo(outs[2]![0]!, 5);
     expect(p.tasks.sentiment.label).toBe(outs[2]![0]! >= 0.5 ? 'positive' : 'negative');
-    expect(p.tasks.frame.text).toBe(frameText(decodeIds(outs[3]!, frame!.spec.labelNames!)));
+    expect(p.tasks.frame.text).toBe(generatedText(decodeIds(outs[3]!, frame!.spec.labelNames!)));
     expect(Array.isArray(p.tasks.frame.frame.slots)).toBe(true);
 
     // Not a WAV: readWav's message, exit 2.
