@@ -14,17 +14,10 @@
  * every platform); a text key is first hashed with FNV-1a (./feature-ids.ts). Pure code.
  */
 import { fnv1a } from './feature-ids.js';
+import { fmix32 } from '../util/fmix32.js';
 
 export type Side = 'train' | 'validation' | 'test';
 
-function fmix32(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
-}
 
 /** A uniform number in [0, 1) from a key (an integer, or a text) and a seed. */
 export function hashUnit(key: number | string, seed: number): number {

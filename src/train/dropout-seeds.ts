@@ -9,6 +9,7 @@
  */
 import type { tfl } from '../engine/tf.js';
 import { isDropoutLayer, setDropoutSeed } from '../engine/tfjs-internals.js';
+import { fmix32 } from '../util/fmix32.js';
 
 type Layer = tfl.layers.Layer;
 
@@ -29,13 +30,7 @@ export function dropoutLayers(model: tfl.LayersModel): Layer[] {
 
 /** A 31-bit seed mixed from the run seed, the global step and the layer's index (a murmur3-style finaliser). */
 export function dropoutSeed(runSeed: number, step: number, layer: number): number {
-  let h = Math.imul(runSeed ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(step + 1, 0xc2b2ae35) ^ Math.imul(layer + 1, 0x27d4eb2f);
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 1;
+  return fmix32(Math.imul(runSeed ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(step + 1, 0xc2b2ae35) ^ Math.imul(layer + 1, 0x27d4eb2f)) >>> 1;
 }
 
 export function reseedDropout(layers: Layer[], runSeed: number, step: number): void {

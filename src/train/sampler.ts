@@ -17,6 +17,7 @@
  */
 import { mulberry32, shuffleIndices } from '../data/split.js';
 import type { PreparedData } from './batches.js';
+import { fmix32 } from '../util/fmix32.js';
 
 export type Batching = 'mixed' | 'per-task';
 
@@ -79,13 +80,7 @@ export function samplePool(data: PreparedData, batching: Batching): SamplePool {
 
 /** A 32-bit seed from (run seed, global step, sample k): a murmur3-style finaliser, constants of its own. */
 export function sampleSeed(seed: number, step: number, k: number): number {
-  let h = Math.imul(seed ^ 0x5bd1e995, 0xcc9e2d51) ^ Math.imul(step + 1, 0x1b873593) ^ Math.imul(k + 1, 0xe6546b64);
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
+  return fmix32(Math.imul(seed ^ 0x5bd1e995, 0xcc9e2d51) ^ Math.imul(step + 1, 0x1b873593) ^ Math.imul(k + 1, 0xe6546b64));
 }
 
 /** m distinct values of 0…n−1, uniformly (a partial Fisher–Yates shuffle: O(m) time and memory). */
