@@ -21,12 +21,12 @@ import zlib from 'node:zlib';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeRows } from '../../src/data/preprocess.js';
-import { mulberry32 } from '../../src/data/split.js';
 import type { RawRecord } from '../../src/data/types.js';
 import { initBackend } from '../../src/engine/backend.js';
 import { tf } from '../../src/engine/tf.js';
 import { loadSavedModel } from '../../src/models/saved.js';
 import { launchChromium, pageErrors, type Chromium } from './chromium.js';
+import { measurementsCsv } from '../helpers/measurements-csv.js';
 
 const screenshots = process.env.MTL_SCREENSHOTS;
 const TOL = 1e-5;
@@ -35,18 +35,8 @@ let chrome: Chromium;
 let server: ChildProcess;
 let url = '';
 
-/** 600 rows: 3 numeric inputs and a colour; y is a noisy function of them, `big` whether it is large (yes/no). */
 function writeCsv(file: string, n = 600): void {
-  const rand = mulberry32(7);
-  const lines = ['x1,x2,x3,colour,y,big'];
-  const colours = ['red', 'green', 'blue'];
-  for (let i = 0; i < n; i++) {
-    const x = [rand() * 2 - 1, rand() * 2 - 1, rand() * 10];
-    const c = Math.floor(rand() * 3);
-    const y = 2 * x[0]! - x[1]! + 0.3 * x[2]! + (c === 2 ? 1 : 0) + 0.2 * (rand() - 0.5);
-    lines.push(`${x.map((v) => v.toFixed(4)).join(',')},${colours[c]},${y.toFixed(4)},${y > 1.5 ? 'yes' : 'no'}`);
-  }
-  fs.writeFileSync(file, lines.join('\n') + '\n');
+  fs.writeFileSync(file, measurementsCsv(n, 7));
 }
 
 /** The files of a zip (stored or deflated), each checked against its CRC-32. */

@@ -17,26 +17,15 @@
  *   Trainer.fit does not free when a callback throws; an ended or discarded run refuses to resume.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { mulberry32 } from '../../src/data/split.js';
 import { initBackend } from '../../src/engine/backend.js';
 import { tf } from '../../src/engine/tf.js';
 import { checkStudioConfig, type StudioConfig } from '../../src/studio/config.js';
 import { StudioExperiment, type RunHooks, type RunResult } from '../../src/studio/experiment.js';
 import type { FromWorker } from '../../src/studio/protocol.js';
 import { parseTable, type LoadedTable } from '../../src/studio/table.js';
+import { measurementsCsv } from '../helpers/measurements-csv.js';
 
-/** 300 rows: y a noisy function of x1, x2, x3 and a colour; big = y > 1.5 (as the browser test's table). */
-function csv(n = 300): string {
-  const rand = mulberry32(11);
-  const lines = ['x1,x2,x3,colour,y,big'];
-  for (let i = 0; i < n; i++) {
-    const x = [rand() * 2 - 1, rand() * 2 - 1, rand() * 10];
-    const c = Math.floor(rand() * 3);
-    const y = 2 * x[0]! - x[1]! + 0.3 * x[2]! + (c === 2 ? 1 : 0) + 0.2 * (rand() - 0.5);
-    lines.push(`${x.map((v) => v.toFixed(4)).join(',')},${['red', 'green', 'blue'][c]},${y.toFixed(4)},${y > 1.5 ? 'yes' : 'no'}`);
-  }
-  return lines.join('\n') + '\n';
-}
+const csv = (n = 300): string => measurementsCsv(n, 11); // as the browser test's table
 
 let table: LoadedTable;
 
