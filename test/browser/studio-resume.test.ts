@@ -16,8 +16,8 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mulberry32 } from '../../src/data/split.js';
 import { launchChromium, pageErrors, type Chromium } from './chromium.js';
+import { measurementsCsv } from '../helpers/measurements-csv.js';
 
 const screenshots = process.env.MTL_SCREENSHOTS;
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mtl-studio-resume-'));
@@ -25,17 +25,8 @@ let chrome: Chromium;
 let server: ChildProcess;
 let url = '';
 
-/** 600 rows: y a noisy function of x1, x2, x3 and a colour; big = y > 1.5 (yes/no). */
 function writeCsv(file: string, n = 600): void {
-  const rand = mulberry32(5);
-  const lines = ['x1,x2,x3,colour,y,big'];
-  for (let i = 0; i < n; i++) {
-    const x = [rand() * 2 - 1, rand() * 2 - 1, rand() * 10];
-    const c = Math.floor(rand() * 3);
-    const y = 2 * x[0]! - x[1]! + 0.3 * x[2]! + (c === 2 ? 1 : 0) + 0.2 * (rand() - 0.5);
-    lines.push(`${x.map((v) => v.toFixed(4)).join(',')},${['red', 'green', 'blue'][c]},${y.toFixed(4)},${y > 1.5 ? 'yes' : 'no'}`);
-  }
-  fs.writeFileSync(file, lines.join('\n') + '\n');
+  fs.writeFileSync(file, measurementsCsv(n, 5));
 }
 
 function startStudio(args: string[]): Promise<{ child: ChildProcess; line: string }> {
@@ -214,8 +205,9 @@ describe('mtl studio: Stop and Resume', () => {
         s.stop();
       }).observe(text, { childList: true, characterData: true, subtree: true });
     });
+    // (No wait for the 'training' phase: a loaded machine can pass through it between two polls; the click
+    // starts it synchronously and idle() waits for its end.)
     await page.getByTestId('train').click();
-    await page.waitForFunction(() => (window as unknown as { mtlStudio: Studio }).mtlStudio.phase === 'training');
     await idle(page);
     expect((await studio(page)).resumable).not.toBeNull();
     await page.getByTestId('file').setInputFiles([]);
