@@ -2353,6 +2353,136 @@ napi_value LayerNormGrad(napi_env env, napi_callback_info info) {
 // ---- end layer norm
 
 
+// ---- elementwise gradients of the CNN blocks: the 2x2 max pool and the relu, one pass each over the
+// wasm heap (the JavaScript max-pool gradient, src/engine/kernels/max-pool-grad.ts, costs ~2-3 ns an
+// element; wasm's Step + Multiply for a relu gradient two passes and a temporary).
+
+// One batch image of the 2x2 / stride 2 / no padding max-pool gradient, from the forward output y (each
+// window's maximum): the window's gradient goes to its FIRST position equal to y (row-major), all four
+// positions written (no separate zero fill), rows/columns no window covers (odd H / W) zeroed. Returns
+// false when some window is not as y says (y not one of its values, a value above y or NaN, y = -inf):
+// the caller then recomputes dx with the scan, as maxPoolGrad2x2 in max-pool-grad.ts does.
+#ifdef MTL_X86
+// Channels [0, C8) of one window row of max_pool_grad_2x2_image, 8 at a time (the same comparisons as
+// the scalar loop, as masks); returns whether some lane was bad.
+__attribute__((target("avx2,fma"))) bool max_pool_grad_2x2_avx2(const float* ym, const float* g, const float* x0, const float* x1, const float* x2,
+                                                               const float* x3, float* d0, float* d1, float* d2, float* d3, int C8) {
+  __m256 bad = _mm256_setzero_ps();
+  const __m256 ninf = _mm256_set1_ps(-INFINITY), zero = _mm256_setzero_ps();
+  for (int ch = 0; ch < C8; ch += 8) {
+    const __m256 m = _mm256_loadu_ps(ym + ch);
+    const __m256 v0 = _mm256_loadu_ps(x0 + ch), v1 = _mm256_loadu_ps(x1 + ch), v2 = _mm256_loadu_ps(x2 + ch), v3 = _mm256_loadu_ps(x3 + ch);
+    const __m256 q0 = _mm256_cmp_ps(v0, m, _CMP_EQ_OQ), q1 = _mm256_cmp_ps(v1, m, _CMP_EQ_OQ), q2 = _mm256_cmp_ps(v2, m, _CMP_EQ_OQ),
+                 q3 = _mm256_cmp_ps(v3, m, _CMP_EQ_OQ);
+    const __m256 e0 = q0;
+    const __m256 e1 = _mm256_andnot_ps(q0, q1);
+    const __m256 s01 = _mm256_or_ps(q0, q1);
+    const __m256 e2 = _mm256_andnot_ps(s01, q2);
+    const __m256 s012 = _mm256_or_ps(s01, q2);
+    const __m256 e3 = _mm256_andnot_ps(s012, q3);
+    const __m256 any = _mm256_or_ps(s012, q3);
+    const __m256 le = _mm256_and_ps(_mm256_and_ps(_mm256_cmp_ps(v0, m, _CMP_LE_OQ), _mm256_cmp_ps(v1, m, _CMP_LE_OQ)),
+                                    _mm256_and_ps(_mm256_cmp_ps(v2, m, _CMP_LE_OQ), _mm256_cmp_ps(v3, m, _CMP_LE_OQ)));
+    const __m256 ok = _mm256_and_ps(_mm256_and_ps(any, le), _mm256_cmp_ps(m, ninf, _CMP_GT_OQ));
+    bad = _mm256_or_ps(bad, _mm256_xor_ps(ok, _mm256_castsi256_ps(_mm256_set1_epi32(-1))));
+    const __m256 gv = _mm256_add_ps(_mm256_loadu_ps(g + ch), zero);
+    _mm256_storeu_ps(d0 + ch, _mm256_and_ps(e0, gv));
+    _mm256_storeu_ps(d1 + ch, _mm256_and_ps(e1, gv));
+    _mm256_storeu_ps(d2 + ch, _mm256_and_ps(e2, gv));
+    _mm256_storeu_ps(d3 + ch, _mm256_and_ps(e3, gv));
+  }
+  return _mm256_movemask_ps(bad) != 0;
+}
+#endif
+
+bool max_pool_grad_2x2_image(const float* x, const float* y, const float* dy, float* dx, int H, int W, int C, int OH, int OW) {
+  bool bad = false;
+#ifdef MTL_X86
+  const int C8 = g_avx2 ? C / 8 * 8 : 0;
+#else
+  const int C8 = 0;
+#endif
+  const long o1 = C, o2 = (long)W * C, o3 = o1 + o2;
+  for (int oh = 0; oh < OH; ++oh) {
+    for (int ow = 0; ow < OW; ++ow) {
+      const long p0 = ((long)(2 * oh) * W + 2 * ow) * C;
+      const long gi = ((long)oh * OW + ow) * C;
+      const float* ym = y + gi;
+      const float* g = dy + gi;
+      const float *x0 = x + p0, *x1 = x + p0 + o1, *x2 = x + p0 + o2, *x3 = x + p0 + o3;
+      float *d0 = dx + p0, *d1 = dx + p0 + o1, *d2 = dx + p0 + o2, *d3 = dx + p0 + o3;
+      int b = 0;
+#ifdef MTL_X86
+      if (C8 > 0) b |= (int)max_pool_grad_2x2_avx2(ym, g, x0, x1, x2, x3, d0, d1, d2, d3, C8);
+#endif
+      for (int ch = C8; ch < C; ++ch) {
+        const float m = ym[ch], v0 = x0[ch], v1 = x1[ch], v2 = x2[ch], v3 = x3[ch];
+        const bool e0 = v0 == m, e1 = !e0 && v1 == m, e2 = !e0 && !e1 && v2 == m, e3 = !e0 && !e1 && !e2 && v3 == m;
+        b |= (int)(!(e0 | e1 | e2 | e3)) | (int)!(v0 <= m) | (int)!(v1 <= m) | (int)!(v2 <= m) | (int)!(v3 <= m) | (int)!(m > -INFINITY);
+        const float gv = g[ch] + 0.0f;  // + 0 turns -0 into +0, as the JavaScript kernel writes it
+        d0[ch] = e0 ? gv : 0.0f;
+        d1[ch] = e1 ? gv : 0.0f;
+        d2[ch] = e2 ? gv : 0.0f;
+        d3[ch] = e3 ? gv : 0.0f;
+      }
+      bad |= b != 0;
+    }
+    if (2 * OW < W) {  // the last column, in no window
+      for (int r = 2 * oh; r < 2 * oh + 2; ++r) std::memset(dx + ((long)r * W + 2 * OW) * C, 0, sizeof(float) * (size_t)(W - 2 * OW) * C);
+    }
+  }
+  if (2 * OH < H) std::memset(dx + (long)(2 * OH) * W * C, 0, sizeof(float) * (size_t)(H - 2 * OH) * W * C);
+  return !bad;
+}
+
+// maxPoolGrad2x2(heap, xOff, yOff, dyOff, dxOff, B, H, W, C, OH, OW) -> whether every window was as y says
+napi_value MaxPoolGrad2x2(napi_env env, napi_callback_info info) {
+  Args a;
+  Heap h;
+  if (!get_args(env, info, &a, 11) || !get_heap(env, a.v[0], &h)) return nullptr;
+  const int B = (int)a.num[5], H = (int)a.num[6], W = (int)a.num[7], C = (int)a.num[8], OH = (int)a.num[9], OW = (int)a.num[10];
+  if (B < 0 || H < 0 || W < 0 || C < 0 || OH < 0 || OW < 0 || 2 * OH > H || 2 * OW > W) return throw_error(env, "bad max-pool geometry"), nullptr;
+  const double img = (double)H * W * C, out = (double)OH * OW * C;
+  float *x, *y, *dy, *dx;
+  if (!get_floats(env, h, a.num[1], B * img, &x) || !get_floats(env, h, a.num[2], B * out, &y) || !get_floats(env, h, a.num[3], B * out, &dy) ||
+      !get_floats(env, h, a.num[4], B * img, &dx))
+    return nullptr;
+  std::atomic<bool> ok{true};
+  // ~1 ns an element: threads only above ~64k elements per thread.
+  parallel_for(B, std::max(1, std::min(g_threads, (int)(B * img / 65536.0))), [&](int b) {
+    const long i = (long)b * (long)img, o = (long)b * (long)out;
+    if (!max_pool_grad_2x2_image(x + i, y + o, dy + o, dx + i, H, W, C, OH, OW)) ok.store(false, std::memory_order_relaxed);
+  });
+  napi_value r;
+  napi_get_boolean(env, ok.load(), &r);
+  return r;
+}
+
+// dx = dy * step(y): dy where y > 0, dy * 0 where y <= 0 (so -0 for a negative dy, NaN for an infinite
+// one), NaN where y is NaN: tfjs's relu gradient dy * step(y) bit for bit, in one pass.
+void relu_grad_range(const float* __restrict dy, const float* __restrict y, float* __restrict dx, long i0, long i1) {
+  for (long i = i0; i < i1; ++i) {
+    const float v = y[i];
+    const float s = v > 0.0f ? 1.0f : (v != v ? v : 0.0f);
+    dx[i] = dy[i] * s;
+  }
+}
+
+// reluGrad(heap, dyOff, yOff, dxOff, n)
+napi_value ReluGrad(napi_env env, napi_callback_info info) {
+  Args a;
+  Heap h;
+  if (!get_args(env, info, &a, 5) || !get_heap(env, a.v[0], &h)) return nullptr;
+  const long n = (long)a.num[4];
+  float *dy, *y, *dx;
+  if (n < 0 || !get_floats(env, h, a.num[1], (double)n, &dy) || !get_floats(env, h, a.num[2], (double)n, &y) || !get_floats(env, h, a.num[3], (double)n, &dx))
+    return nullptr;
+  const long chunk = 1L << 16;
+  const int items = (int)((n + chunk - 1) / chunk);
+  parallel_for(items, g_threads, [&](int i) { relu_grad_range(dy, y, dx, i * chunk, std::min(n, (long)(i + 1) * chunk)); });
+  return nullptr;
+}
+// ---- end max-pool and relu gradients
 
 
 std::once_flag g_init_once;
@@ -2385,6 +2515,8 @@ NAPI_MODULE_INIT() {
              {"softmaxCrossEntropyGrad", SoftmaxCrossEntropyGrad},
              {"layerNorm", LayerNorm},
              {"layerNormGrad", LayerNormGrad},
+             {"maxPoolGrad2x2", MaxPoolGrad2x2},
+             {"reluGrad", ReluGrad},
              {"setThreads", SetThreads},
              {"setMinFlopsPerThread", SetMinFlopsPerThread},
              {"setIndirectConv", SetIndirectConv},

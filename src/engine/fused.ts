@@ -18,6 +18,7 @@
  */
 import { tf } from './tf.js';
 import { nativeKernelsEnabled } from './native/state.js';
+import { nativeReluGradUsable, RELU_GRAD } from './native/cnn-grads.js';
 import { gradientDepth, runCompositeOp } from './tfjs-internals.js';
 
 export type FusedActivation = 'linear' | 'relu';
@@ -29,7 +30,10 @@ export function fusedOpsUsable(): boolean {
 
 /** dy where the relu let its input through, else 0: tfjs's relu gradient, read from the output (y > 0 ⇔ x > 0). */
 function activationGrad(dy: tf.Tensor, y: tf.Tensor | undefined, activation: FusedActivation): tf.Tensor {
-  return activation === 'relu' ? tf.mul(dy, tf.step(y!)) : dy;
+  if (activation !== 'relu') return dy;
+  // One native pass on wasm (src/engine/native/cnn-grads.ts), the same values as the composed ops.
+  if (nativeReluGradUsable()) return tf.engine().runKernel(RELU_GRAD, { dy, y: y! }) as tf.Tensor;
+  return tf.mul(dy, tf.step(y!));
 }
 
 const onesRows = new Map<number, Float32Array>();

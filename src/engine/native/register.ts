@@ -23,6 +23,7 @@ import { registerNativeGruKernels } from './gru.js';
 import { registerNativeAttentionKernels } from './attention.js';
 import { registerNativeSoftmaxCrossEntropyKernels } from './softmax-cross-entropy.js';
 import { registerNativeLayerNormKernels } from './layer-norm.js';
+import { registerNativeCnnGradKernels } from './cnn-grads.js';
 
 const NATIVE = Symbol.for('mtljs.nativeKernel');
 type MarkedKernel = tf.KernelFunc & { [NATIVE]?: string };
@@ -328,5 +329,6 @@ export function registerNativeKernels(options: { log?: (msg: string) => void } =
   registerNativeAttentionKernels(addon);
   registerNativeSoftmaxCrossEntropyKernels(addon);
   registerNativeLayerNormKernels(addon);
+  registerNativeCnnGradKernels(addon);
   return true;
 }
