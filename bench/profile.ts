@@ -4,7 +4,8 @@
  * steps with tf.profile, and prints per kernel the calls and milliseconds per step, plus what no kernel
  * accounts for (tfjs dispatch, the tape, JavaScript in the methods). Composite ops (custom gradients)
  * are listed with the kernels they run, so their time is counted twice in the total; `kernel calls`
- * counts registered kernels only. Flags: --model mlp|cnn --methods ew,pcgrad,… --tasks T --steps N --top K.
+ * counts registered kernels only. Flags: --model mlp|cnn --methods ew,pcgrad,… --tasks T --steps N --top K;
+ * --shapes lists each kernel per input shapes (which layer's product, which gradient) instead of per name.
  */
 import { parseArgs } from 'node:util';
 import { initBackend } from '../src/engine/backend.js';
@@ -13,7 +14,10 @@ import { aggregatorFor, benchImages, methodRun } from './method-setup.js';
 import { isBenchModel } from './spec.js';
 
 const { values } = parseArgs({
-  options: { model: { type: 'string' }, methods: { type: 'string' }, tasks: { type: 'string' }, steps: { type: 'string' }, top: { type: 'string' } },
+  options: {
+    model: { type: 'string' }, methods: { type: 'string' }, tasks: { type: 'string' }, steps: { type: 'string' }, top: { type: 'string' },
+    shapes: { type: 'boolean' },
+  },
 });
 const benchModel = values.model ?? 'mlp';
 if (!isBenchModel(benchModel)) throw new Error(`--model: "${benchModel}" is not mlp or cnn`);
@@ -42,14 +46,15 @@ for (const label of methods) {
   run.dispose();
   const byKernel = new Map<string, { calls: number; ms: number }>();
   for (const k of profile.kernels) {
-    const e = byKernel.get(k.name) ?? { calls: 0, ms: 0 };
+    const key = values.shapes ? `${k.name} ${JSON.stringify(k.inputShapes)}` : k.name;
+    const e = byKernel.get(key) ?? { calls: 0, ms: 0 };
     e.calls++;
     e.ms += k.kernelTimeMs as number;
-    byKernel.set(k.name, e);
+    byKernel.set(key, e);
   }
   // Composite ops (tf.customGrad, the fused ops of src/engine/fused.ts) are profiled around the kernels
   // they run: listed, but left out of the kernel count and the kernel time.
-  const isKernel = (name: string) => tf.getKernel(name, tf.getBackend()) != null;
+  const isKernel = (key: string) => tf.getKernel(key.split(' ')[0]!, tf.getBackend()) != null;
   const rows = [...byKernel].map(([name, e]) => ({ name, calls: e.calls / steps, ms: e.ms / steps, kernel: isKernel(name) })).sort((a, b) => b.ms - a.ms);
   const kernels = rows.filter((r) => r.kernel);
   const kernelMs = kernels.reduce((s, r) => s + r.ms, 0);
