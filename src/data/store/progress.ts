@@ -1,12 +1,35 @@
 /**
- * Progress of a download on stderr: a cli-progress bar on a terminal, else one line at the start and
- * one at the end (logs and CI stay readable).
+ * Progress of a download on stderr: a cli-progress bar on a terminal; else (a log, CI) one line at the
+ * start, a line at each further tenth of the work, at most one per 5 s, with the rate and the time
+ * left, and one at the end — long work shows it is moving without flooding the log.
  */
 import cliProgress from 'cli-progress';
 
 export interface ProgressReporter {
   update: (received: number, total: number) => void;
   done: (ok: boolean) => void;
+}
+
+/** A line per further tenth of the work (at most one per `minGapMs`), for output that is not a terminal. */
+export function tenthsLogger(total: number, line: (done: number, rate: number, etaS: number) => string, write: (s: string) => void = (s) => process.stderr.write(s), minGapMs = 5000, now: () => number = () => Date.now()): (done: number) => void {
+  const start = now();
+  let lastAt = start;
+  let lastTenth = 0;
+  return (done) => {
+    if (!(total > 0)) return;
+    const tenth = Math.min(10, Math.floor((10 * done) / total));
+    const t = now();
+    if (tenth <= lastTenth || tenth >= 10 || t - lastAt < minGapMs) return;
+    lastTenth = tenth;
+    lastAt = t;
+    const rate = done / Math.max(1e-3, (t - start) / 1000);
+    write(`${line(done, rate, (total - done) / Math.max(rate, 1e-9))}\n`);
+  };
+}
+
+function duration(s: number): string {
+  if (!Number.isFinite(s)) return '?';
+  return s < 90 ? `${Math.round(s)} s` : `${Math.round(s / 60)} min`;
 }
 
 function mb(bytes: number): string {
@@ -27,9 +50,11 @@ export function stderrProgress(label: string, total: number): ProgressReporter {
   }
   process.stderr.write(`${label} (${mb(total)} MB) ...\n`);
   let last = 0;
+  const log = tenthsLogger(total, (done, rate, eta) => `${label}: ${Math.floor((100 * done) / total)}%, ${mb(done)}/${mb(total)} MB, ${mb(rate)} MB/s, ~${duration(eta)} left`);
   return {
     update: (received) => {
       last = received;
+      log(received);
     },
     done: (ok) => process.stderr.write(`${label}: ${ok ? `done, ${mb(last)} MB` : 'failed'}\n`),
   };
@@ -47,9 +72,11 @@ export function stderrCountProgress(label: string, total: number, unit: string):
   }
   process.stderr.write(`${label}: ${total} ${unit} ...\n`);
   let last = 0;
+  const log = tenthsLogger(total, (n, rate, eta) => `${label}: ${Math.floor((100 * n) / total)}%, ${n}/${total} ${unit}, ${rate.toFixed(rate < 10 ? 1 : 0)} ${unit}/s, ~${duration(eta)} left`);
   return {
     update: (done) => {
       last = done;
+      log(done);
     },
     done: (ok) => process.stderr.write(`${label}: ${ok ? `done, ${last} ${unit}` : `failed after ${last} ${unit}`}\n`),
   };
