@@ -4,7 +4,7 @@
 //   2. tsc: JavaScript, .d.ts and source maps (sources inlined: the package ships no src/),
 //   3. the assets tsc does not copy (the dashboard's HTML template),
 //   4. the browser runtime bundled once with esbuild (dist/browser/runtime.bundle.js; the text page's
-//      runtime, with tfjs inside, as dist/browser/text-runtime.bundle.js), so that an
+//      and audio runtimes, with tfjs inside, as dist/browser/text-runtime.bundle.js and audio-runtime.bundle.js), so that an
 //      installed mtljs serves it without esbuild, which stays a build tool (devDependency);
 //   5. the studio's page and worker likewise (dist/studio/studio.bundle.js, studio-worker.bundle.js;
 //      the worker carries tfjs and its webgl/webgpu backends, which are dev dependencies for that reason).
@@ -31,8 +31,10 @@ await esbuild.build({
   legalComments: 'none',
   banner: { js: '// mtljs browser runtime (bundled from src/browser/runtime.ts and src/data/preprocess.ts)' },
 });
-const { textRuntimeBuildOptions } = await import(pathToFileURL(path.join(dist, 'browser/bundle.js')).href);
-await esbuild.build({ ...textRuntimeBuildOptions(path.join(root, 'src/browser')), outfile: path.join(dist, 'browser/text-runtime.bundle.js'), logLevel: 'warning' });
+const { pageRuntimeBuildOptions } = await import(pathToFileURL(path.join(dist, 'browser/bundle.js')).href);
+for (const name of ['text-runtime', 'audio-runtime']) {
+  await esbuild.build({ ...pageRuntimeBuildOptions(name, path.join(root, 'src/browser')), outfile: path.join(dist, `browser/${name}.bundle.js`), logLevel: 'warning' });
+}
 const { STUDIO_ENTRIES, studioBuildOptions } = await import(pathToFileURL(path.join(dist, 'studio/bundle.js')).href);
 for (const entry of Object.keys(STUDIO_ENTRIES)) {
   await esbuild.build({ ...studioBuildOptions(entry, path.join(root, 'src/studio')), outfile: path.join(dist, 'studio', STUDIO_ENTRIES[entry].out), logLevel: 'warning' });

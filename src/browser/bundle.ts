@@ -3,7 +3,7 @@
  * inlined) as one ES module for the browser — in a built package the file scripts/build.mjs bundled
  * (dist/browser/runtime.bundle.js), in a source checkout bundled on first use with esbuild (a dev
  * dependency) — and the tfjs browser bundles located in node_modules. Nothing comes from a CDN.
- * textRuntimeBundle(): the text page's runtime (./text-runtime.ts) likewise, with tfjs inside it.
+ * pageRuntimeBundle(): the text and audio runtimes (./text-runtime.ts, ./audio-runtime.ts) likewise, with tfjs inside.
  */
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
@@ -49,31 +49,43 @@ export function browserRuntimeBundle(): Promise<string> {
   return cached;
 }
 
-let textCached: Promise<string> | null = null;
+/** The page runtimes bundled WITH tfjs (custom layers must be the classes of the page's tfjs): name → what it holds. */
+const PAGE_RUNTIMES = {
+  'text-runtime': "the text page's runtime (bundled from src/browser/text-runtime.ts with the text layers, tokenizer, tfjs-core, tfjs-layers and the cpu backend)",
+  'audio-runtime': "the audio runtime (bundled from src/browser/audio-runtime.ts with the audio encoder's layers, the WAV reader, log-mel features, tfjs-core, tfjs-layers and the cpu backend)",
+} as const;
+export type PageRuntime = keyof typeof PAGE_RUNTIMES;
+
+const pageCached = new Map<PageRuntime, Promise<string>>();
 
 /**
- * The text runtime (./text-runtime.ts: loadTextModel, TextModel) as one ES module with tfjs-core,
- * tfjs-layers and the cpu backend inside, prebuilt (dist/browser/text-runtime.bundle.js) or bundled now.
- * A Node module reached from it fails the bundle: the page must stay core-only.
+ * A page runtime (./text-runtime.ts: loadTextModel; ./audio-runtime.ts: loadAudioModel) as one ES module
+ * with tfjs-core, tfjs-layers and the cpu backend inside, prebuilt (dist/browser/<name>.bundle.js) or
+ * bundled now. A Node module reached from it fails the bundle: the page must stay core-only.
  */
-export function textRuntimeBundle(): Promise<string> {
-  textCached ??= (async () => {
-    const prebuilt = path.join(here, 'text-runtime.bundle.js');
-    if (fs.existsSync(prebuilt)) return fs.readFileSync(prebuilt, 'utf8');
-    const esbuild = await import('esbuild');
-    const result = await esbuild.build({ ...textRuntimeBuildOptions(), write: false });
-    return result.outputFiles[0]!.text;
-  })();
-  textCached.catch(() => {
-    textCached = null;
-  });
-  return textCached;
+export function pageRuntimeBundle(name: PageRuntime): Promise<string> {
+  let p = pageCached.get(name);
+  if (!p) {
+    p = (async () => {
+      const prebuilt = path.join(here, `${name}.bundle.js`);
+      if (fs.existsSync(prebuilt)) return fs.readFileSync(prebuilt, 'utf8');
+      const esbuild = await import('esbuild');
+      const result = await esbuild.build({ ...pageRuntimeBuildOptions(name), write: false });
+      return result.outputFiles[0]!.text;
+    })();
+    p.catch(() => pageCached.delete(name));
+    pageCached.set(name, p);
+  }
+  return p;
 }
 
-/** esbuild options of the text runtime (also for scripts/build.mjs, which bundles it from src/browser). */
-export function textRuntimeBuildOptions(sourceDir = here) {
+export const textRuntimeBundle = (): Promise<string> => pageRuntimeBundle('text-runtime');
+export const audioRuntimeBundle = (): Promise<string> => pageRuntimeBundle('audio-runtime');
+
+/** esbuild options of a page runtime (also for scripts/build.mjs, which bundles them from src/browser). */
+export function pageRuntimeBuildOptions(name: PageRuntime, sourceDir = here) {
   return {
-    entryPoints: [runtimeEntry('text-runtime', sourceDir)],
+    entryPoints: [runtimeEntry(name, sourceDir)],
     bundle: true,
     format: 'esm' as const,
     platform: 'browser' as const,
@@ -82,15 +94,18 @@ export function textRuntimeBuildOptions(sourceDir = here) {
     keepNames: true,
     logLevel: 'silent' as const,
     legalComments: 'none' as const,
-    banner: { js: '// mtljs text runtime (bundled from src/browser/text-runtime.ts with the text layers, tokenizer, tfjs-core, tfjs-layers and the cpu backend)' },
+    banner: { js: `// mtljs ${PAGE_RUNTIMES[name]}` },
     plugins: [{
       name: 'mtl-no-node',
       setup(build: { onResolve(o: { filter: RegExp }, cb: (a: { path: string; importer: string }) => { errors: { text: string }[] }): void }) {
-        build.onResolve({ filter: /^node:/ }, (a) => ({ errors: [{ text: `${a.path} imported by ${a.importer}: the text page must not use Node modules` }] }));
+        build.onResolve({ filter: /^node:/ }, (a) => ({ errors: [{ text: `${a.path} imported by ${a.importer}: a page runtime must not use Node modules` }] }));
       },
     }],
   };
 }
+
+/** The text runtime's esbuild options (kept for callers of the earlier name). */
+export const textRuntimeBuildOptions = (sourceDir = here) => pageRuntimeBuildOptions('text-runtime', sourceDir);
 
 /** The tfjs browser bundles a page loads, in order (global `tf`): core, the cpu backend, layers. */
 export const TFJS_BROWSER_FILES: Record<string, { pkg: string; file: string }> = {

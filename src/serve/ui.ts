@@ -8,12 +8,15 @@
  * A text model (text.json in its folder) gets the text page of examples/agent/page instead: GET / is its
  * index.html, /model/text.json is served too, and GET /mtl/text-runtime.js is src/browser/text-runtime.ts
  * bundled with tfjs inside (its custom layers need the library's own tfjs instance; see that file).
+ * An audio model (audio.json: `mtl agent --speech`) gets examples/agent/audio-page likewise, with
+ * /model/audio.json and GET /mtl/audio-runtime.js (src/browser/audio-runtime.ts, tfjs inside).
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { browserRuntimeBundle, textRuntimeBundle, tfjsBrowserFile } from '../browser/bundle.js';
+import { audioRuntimeBundle, browserRuntimeBundle, textRuntimeBundle, tfjsBrowserFile } from '../browser/bundle.js';
+import { AUDIO_STATE_FILE } from '../data/audio/audio-state.js';
 import { TEXT_STATE_FILE } from '../data/text/text-state.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -21,6 +24,11 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 /** examples/browser of the package (src/serve and dist/serve are both two levels below the root). */
 export function browserExampleDir(): string {
   return path.resolve(here, '..', '..', 'examples', 'browser');
+}
+
+/** examples/agent/audio-page of the package: the page of audio models (`mtl agent --speech`). */
+export function audioPageDir(): string {
+  return path.resolve(here, '..', '..', 'examples', 'agent', 'audio-page');
 }
 
 /** examples/agent/page of the package: the page of text models. */
@@ -49,14 +57,15 @@ function sendFile(reply: FastifyReply, file: string): FastifyReply {
 function modelFiles(modelDir: string): Set<string> {
   const json = JSON.parse(fs.readFileSync(path.join(modelDir, 'model.json'), 'utf8')) as { weightsManifest?: { paths: string[] }[] };
   const names = new Set(['model.json', 'manifest.json']);
-  if (fs.existsSync(path.join(modelDir, TEXT_STATE_FILE))) names.add(TEXT_STATE_FILE);
+  for (const state of [TEXT_STATE_FILE, AUDIO_STATE_FILE]) if (fs.existsSync(path.join(modelDir, state))) names.add(state);
   for (const group of json.weightsManifest ?? []) for (const p of group.paths) if (!p.includes('/') && !p.includes('\\')) names.add(p);
   return names;
 }
 
 export function registerUi(app: FastifyInstance, modelDir: string): void {
   const text = fs.existsSync(path.join(modelDir, TEXT_STATE_FILE));
-  const pageDir = text ? textPageDir() : browserExampleDir();
+  const audio = fs.existsSync(path.join(modelDir, AUDIO_STATE_FILE));
+  const pageDir = audio ? audioPageDir() : text ? textPageDir() : browserExampleDir();
   if (!fs.existsSync(path.join(pageDir, 'index.html'))) throw new Error(`--ui: the page is missing (${pageDir}/index.html)`);
   const served = modelFiles(modelDir);
 
@@ -74,6 +83,7 @@ export function registerUi(app: FastifyInstance, modelDir: string): void {
   });
   app.get('/mtl/runtime.js', async (_req, reply) => reply.type(TYPES['.js']!).header('cache-control', 'no-cache').send(await browserRuntimeBundle()));
   if (text) app.get('/mtl/text-runtime.js', async (_req, reply) => reply.type(TYPES['.js']!).header('cache-control', 'no-cache').send(await textRuntimeBundle()));
+  if (audio) app.get('/mtl/audio-runtime.js', async (_req, reply) => reply.type(TYPES['.js']!).header('cache-control', 'no-cache').send(await audioRuntimeBundle()));
   // The page's own files, by plain name only (no sub-folders, no traversal).
   app.get<{ Params: { file: string } }>('/:file', async (req, reply) => {
     const name = req.params.file;
