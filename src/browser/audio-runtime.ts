@@ -13,12 +13,11 @@
  *   // { seconds, sampleRate, channels, frames, cut, tasks: { transcript: { kind: 'transcript', text }, intent: {...}, ... } }
  *   const q = m.predictSamples(float32Samples, audioContext.sampleRate);   // e.g. from getUserMedia
  */
-import '@tensorflow/tfjs-backend-cpu';
-import { tf, tfl } from '../engine/tf.js';
+import { tf } from '../engine/tf.js';
 import '../models/text/layers.js'; // registers the text layers (and the decoder) with this bundle's tfjs
 import { AUDIO_STATE_FILE, parseAudioState, type AudioState } from '../data/audio/audio-state.js';
-import { loadedModel } from '../models/loaded.js';
-import { parseManifest, tasksFromManifest, type Manifest } from '../models/manifest.js';
+import type { Manifest } from '../models/manifest.js';
+import { loadPageModel } from './page-model.js';
 import { AudioPredictor, type AudioPrediction, type AudioTaskAnswer } from './audio-predict.js';
 
 export type { AudioPrediction, AudioTaskAnswer, AudioState, Manifest };
@@ -34,22 +33,11 @@ export class AudioModel extends AudioPredictor {
   }
 }
 
-async function fetchJson(url: URL): Promise<unknown> {
-  const res = await fetch(url);
-  if (!res.ok) throw new Error(`${url.href}: HTTP ${res.status}`);
-  return res.json();
-}
-
 /** Loads `<baseUrl>/manifest.json`, `audio.json` and `model.json` (+ weights) on the cpu backend. */
 export async function loadAudioModel(baseUrl: string): Promise<AudioModel> {
-  const base = new URL(baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`, (globalThis as { location?: { href: string } }).location?.href);
-  await tf.setBackend('cpu');
-  await tf.ready();
-  const manifest = parseManifest(await fetchJson(new URL('manifest.json', base)), 'manifest.json');
-  const state = parseAudioState(await fetchJson(new URL(AUDIO_STATE_FILE, base)), AUDIO_STATE_FILE);
-  const want = `${state.maxFrames},${state.features.nMels}`;
-  if (manifest.inputShape.join(',') !== want) throw new Error(`the model reads [${manifest.inputShape}] but ${AUDIO_STATE_FILE} says [${want}]`);
-  const layers = await tfl.loadLayersModel(new URL('model.json', base).href);
-  const tasks = tasksFromManifest(manifest);
-  return new AudioModel(loadedModel(layers, tasks.map((t) => t.name), manifest.architecture), tasks, state);
+  const { model, tasks, state } = await loadPageModel(baseUrl, AUDIO_STATE_FILE, parseAudioState, (manifest, audio) => {
+    const want = `${audio.maxFrames},${audio.features.nMels}`;
+    if (manifest.inputShape.join(',') !== want) throw new Error(`the model reads [${manifest.inputShape}] but ${AUDIO_STATE_FILE} says [${want}]`);
+  });
+  return new AudioModel(model, tasks, state);
 }

@@ -14,12 +14,11 @@
  * The fused kernels of the text layers (attention, layer norm, GRU sequence) are registered for cpu, so
  * the page runs what Node runs on cpu/wasm; other backends would take the layers' composed-op paths.
  */
-import '@tensorflow/tfjs-backend-cpu';
-import { tf, tfl } from '../engine/tf.js';
+import { tf } from '../engine/tf.js';
 import '../models/text/layers.js'; // registers the text layers (and MtlBiGru) with this bundle's tfjs
-import { parseTextState, type TextState } from '../data/text/text-state.js';
-import { loadedModel } from '../models/loaded.js';
-import { parseManifest, tasksFromManifest, type Manifest } from '../models/manifest.js';
+import { parseTextState, TEXT_STATE_FILE, type TextState } from '../data/text/text-state.js';
+import type { Manifest } from '../models/manifest.js';
+import { loadPageModel } from './page-model.js';
 import type { MultiTaskModel } from '../models/types.js';
 import type { Task } from '../tasks/types.js';
 import { predictTexts, type TextPrediction, type TextTaskAnswer } from './text-predict.js';
@@ -44,23 +43,12 @@ export class TextModel {
   }
 }
 
-async function fetchJson(url: URL): Promise<unknown> {
-  const res = await fetch(url);
-  if (!res.ok) throw new Error(`${url.href}: HTTP ${res.status}`);
-  return res.json();
-}
-
 /** Loads `<baseUrl>/manifest.json`, `text.json` and `model.json` (+ weights) on the cpu backend. */
 export async function loadTextModel(baseUrl: string): Promise<TextModel> {
-  const base = new URL(baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`, (globalThis as { location?: { href: string } }).location?.href);
-  await tf.setBackend('cpu');
-  await tf.ready();
-  const manifest = parseManifest(await fetchJson(new URL('manifest.json', base)), 'manifest.json');
-  const text = parseTextState(await fetchJson(new URL('text.json', base)), 'text.json');
-  if (manifest.inputShape.join(',') !== String(text.maxLength)) {
-    throw new Error(`the model reads [${manifest.inputShape}] but text.json says L = ${text.maxLength}`);
-  }
-  const layers = await tfl.loadLayersModel(new URL('model.json', base).href);
-  const tasks = tasksFromManifest(manifest);
-  return new TextModel(loadedModel(layers, tasks.map((t) => t.name), manifest.architecture), tasks, manifest, text);
+  const { model, tasks, manifest, state } = await loadPageModel(baseUrl, TEXT_STATE_FILE, parseTextState, (manifest, text) => {
+    if (manifest.inputShape.join(',') !== String(text.maxLength)) {
+      throw new Error(`the model reads [${manifest.inputShape}] but text.json says L = ${text.maxLength}`);
+    }
+  });
+  return new TextModel(model, tasks, manifest, state);
 }

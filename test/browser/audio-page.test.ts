@@ -17,15 +17,10 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readWav } from '../../src/data/audio/wav.js';
 import { resample } from '../../src/data/audio/resample.js';
-import { generateVocabulary } from '../../src/data/generate-targets.js';
-import { audioState } from '../../src/data/audio/audio-state.js';
-import type { TaskSpec } from '../../src/data/types.js';
 import { initBackend } from '../../src/engine/backend.js';
-import { buildModel } from '../../src/models/registry.js';
 import { predictAudioFile, type AudioPrediction } from '../../src/run/predict-audio.js';
-import { saveAudioModel } from '../../src/run/speech-agent-train.js';
 import { createServer } from '../../src/serve/server.js';
-import { createTask } from '../../src/tasks/registry.js';
+import { saveUntrainedSpokenModel } from '../helpers/spoken-model.js';
 import { tmpDir } from '../serve/fixtures.js';
 import { launchChromium, pageErrors, type Chromium } from './chromium.js';
 
@@ -51,18 +46,7 @@ function stereoWav(left: Float32Array, right: Float32Array, rate: number): Buffe
 
 beforeAll(async () => {
   await initBackend('wasm');
-  const alphabet = [' ', "'", ...'abcdefghijklmnopqrstuvwxyz'];
-  const vocabulary = generateVocabulary(['PlayMusic', 'GetWeather', '(', ')', '=', ';', 'artist', 'city', 'jazz', 'paris']);
-  const specs: TaskSpec[] = [
-    { name: 'transcript', kind: 'ctc', width: 40, outputSize: alphabet.length, labelNames: alphabet },
-    { name: 'intent', kind: 'multiclass', width: 1, outputSize: 2, labelNames: ['GetWeather', 'PlayMusic'] },
-    { name: 'sentiment', kind: 'binary', width: 1, outputSize: 1, labelNames: ['negative', 'positive'] },
-    { name: 'frame', kind: 'generate', width: 8, outputSize: vocabulary.length, labelNames: vocabulary },
-  ];
-  const tasks = specs.map((s) => createTask(s));
-  const model = buildModel('audio-hps', { inputShape: [T, 40], tasks, seed: 5 }, { conv: { channels: [8, 8] }, encoder: { type: 'bigru', units: 8 }, decoder: { dim: 8, units: 16 } });
-  await saveAudioModel(path.join(run, 'model'), model, tasks, [T, 40], audioState(T), 'spoken-agent');
-  model.dispose();
+  await saveUntrainedSpokenModel(run, T, 5);
   execFileSync('espeak-ng', ['-v', 'en-gb-x-gbcwmd+m5', '-w', files.mono, 'what is the weather in paris']);
   const music = path.join(tmp, 'music.wav');
   execFileSync('espeak-ng', ['-v', 'en-us+f3', '-w', music, 'play some jazz by miles davis']);

@@ -12,17 +12,14 @@ import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeWav } from '../../src/data/audio/wav.js';
-import { generateVocabulary } from '../../src/data/generate-targets.js';
-import { audioState } from '../../src/data/loaders/spoken-agent.js';
-import type { TaskSpec } from '../../src/data/types.js';
 import { initBackend } from '../../src/engine/backend.js';
-import { buildModel } from '../../src/models/registry.js';
 import { saveLayersModel } from '../../src/models/io.js';
+import { buildModel } from '../../src/models/registry.js';
+import { createTask } from '../../src/tasks/registry.js';
 import { buildManifest } from '../../src/models/manifest.js';
 import { predictAudioFile } from '../../src/run/predict-audio.js';
-import { saveAudioModel } from '../../src/run/speech-agent-train.js';
 import { createServer } from '../../src/serve/server.js';
-import { createTask } from '../../src/tasks/registry.js';
+import { saveUntrainedSpokenModel } from '../helpers/spoken-model.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mtl-audio-serve-'));
 const T = 120;
@@ -31,18 +28,7 @@ const wavFile = path.join(tmp, 'utterance.wav');
 
 beforeAll(async () => {
   await initBackend('wasm');
-  const alphabet = [' ', "'", ...'abcdefghijklmnopqrstuvwxyz'];
-  const vocabulary = generateVocabulary(['PlayMusic', 'GetWeather', '(', ')', '=', ';', 'artist', 'city', 'jazz', 'paris']);
-  const specs: TaskSpec[] = [
-    { name: 'transcript', kind: 'ctc', width: 40, outputSize: alphabet.length, labelNames: alphabet },
-    { name: 'intent', kind: 'multiclass', width: 1, outputSize: 2, labelNames: ['GetWeather', 'PlayMusic'] },
-    { name: 'sentiment', kind: 'binary', width: 1, outputSize: 1, labelNames: ['negative', 'positive'] },
-    { name: 'frame', kind: 'generate', width: 8, outputSize: vocabulary.length, labelNames: vocabulary },
-  ];
-  const tasks = specs.map((s) => createTask(s));
-  const model = buildModel('audio-hps', { inputShape: [T, 40], tasks, seed: 3 }, { conv: { channels: [8, 8] }, encoder: { type: 'bigru', units: 8 }, decoder: { dim: 8, units: 16 } });
-  await saveAudioModel(path.join(tmp, 'run', 'model'), model, tasks, [T, 40], audioState(T), 'spoken-agent');
-  model.dispose();
+  await saveUntrainedSpokenModel(path.join(tmp, 'run'), T, 3);
   execFileSync('espeak-ng', ['-v', 'en-gb-x-gbcwmd+m5', '-w', wavFile, 'what is the weather in paris']);
   app = await createServer(path.join(tmp, 'run'), { bodyLimit: 1 << 20 });
 });
