@@ -2458,6 +2458,64 @@ napi_value MaxPoolGrad2x2(napi_env env, napi_callback_info info) {
   return r;
 }
 
+// One batch image of the 2x2 / stride 2 / no padding max pool: each output is its window's maximum by a
+// strict `>` scan from -inf in row-major window order (tfjs cpu's semantics: NaN never wins; a window of
+// NaN / -inf gives -inf; of tied values, the first).
+#ifdef MTL_X86
+__attribute__((target("avx2,fma"))) void max_pool_2x2_avx2(const float* x0, const float* x1, const float* x2, const float* x3, float* y, int C8) {
+  for (int ch = 0; ch < C8; ch += 8) {
+    __m256 m = _mm256_set1_ps(-INFINITY);
+    for (const float* xv : {x0, x1, x2, x3}) {
+      const __m256 v = _mm256_loadu_ps(xv + ch);
+      m = _mm256_blendv_ps(m, v, _mm256_cmp_ps(v, m, _CMP_GT_OQ));
+    }
+    _mm256_storeu_ps(y + ch, m);
+  }
+}
+#endif
+
+void max_pool_2x2_image(const float* x, float* y, int W, int C, int OH, int OW) {
+#ifdef MTL_X86
+  const int C8 = g_avx2 ? C / 8 * 8 : 0;
+#else
+  const int C8 = 0;
+#endif
+  const long o1 = C, o2 = (long)W * C;
+  for (int oh = 0; oh < OH; ++oh) {
+    for (int ow = 0; ow < OW; ++ow) {
+      const long p0 = ((long)(2 * oh) * W + 2 * ow) * C;
+      float* yo = y + ((long)oh * OW + ow) * C;
+      const float *x0 = x + p0, *x1 = x + p0 + o1, *x2 = x + p0 + o2, *x3 = x + p0 + o1 + o2;
+#ifdef MTL_X86
+      if (C8 > 0) max_pool_2x2_avx2(x0, x1, x2, x3, yo, C8);
+#endif
+      for (int ch = C8; ch < C; ++ch) {
+        float m = -INFINITY;
+        for (const float* xv : {x0, x1, x2, x3}) {
+          if (xv[ch] > m) m = xv[ch];
+        }
+        yo[ch] = m;
+      }
+    }
+  }
+}
+
+// maxPool2x2(heap, xOff, yOff, B, H, W, C, OH, OW)
+napi_value MaxPool2x2(napi_env env, napi_callback_info info) {
+  Args a;
+  Heap h;
+  if (!get_args(env, info, &a, 9) || !get_heap(env, a.v[0], &h)) return nullptr;
+  const int B = (int)a.num[3], H = (int)a.num[4], W = (int)a.num[5], C = (int)a.num[6], OH = (int)a.num[7], OW = (int)a.num[8];
+  if (B < 0 || H < 0 || W < 0 || C < 0 || OH < 0 || OW < 0 || 2 * OH > H || 2 * OW > W) return throw_error(env, "bad max-pool geometry"), nullptr;
+  const double img = (double)H * W * C, out = (double)OH * OW * C;
+  float *x, *y;
+  if (!get_floats(env, h, a.num[1], B * img, &x) || !get_floats(env, h, a.num[2], B * out, &y)) return nullptr;
+  parallel_for(B, std::max(1, std::min(g_threads, (int)(B * img / 65536.0))), [&](int b) {
+    max_pool_2x2_image(x + (long)b * (long)img, y + (long)b * (long)out, W, C, OH, OW);
+  });
+  return nullptr;
+}
+
 // dx = dy * step(y): dy where y > 0, dy * 0 where y <= 0 (so -0 for a negative dy, NaN for an infinite
 // one), NaN where y is NaN: tfjs's relu gradient dy * step(y) bit for bit, in one pass.
 void relu_grad_range(const float* __restrict dy, const float* __restrict y, float* __restrict dx, long i0, long i1) {
@@ -2515,6 +2573,7 @@ NAPI_MODULE_INIT() {
              {"softmaxCrossEntropyGrad", SoftmaxCrossEntropyGrad},
              {"layerNorm", LayerNorm},
              {"layerNormGrad", LayerNormGrad},
+             {"maxPool2x2", MaxPool2x2},
              {"maxPoolGrad2x2", MaxPoolGrad2x2},
              {"reluGrad", ReluGrad},
              {"setThreads", SetThreads},

@@ -18,7 +18,7 @@
  */
 import { tf } from './tf.js';
 import { nativeKernelsEnabled } from './native/state.js';
-import { nativeReluGradUsable, RELU_GRAD } from './native/cnn-grads.js';
+import { nativeReluGradUsable, RELU_GRAD } from './native/cnn-block.js';
 import { gradientDepth, runCompositeOp } from './tfjs-internals.js';
 
 export type FusedActivation = 'linear' | 'relu';

@@ -23,7 +23,7 @@ import { registerNativeGruKernels } from './gru.js';
 import { registerNativeAttentionKernels } from './attention.js';
 import { registerNativeSoftmaxCrossEntropyKernels } from './softmax-cross-entropy.js';
 import { registerNativeLayerNormKernels } from './layer-norm.js';
-import { registerNativeCnnGradKernels } from './cnn-grads.js';
+import { registerNativeCnnBlockKernels } from './cnn-block.js';
 
 const NATIVE = Symbol.for('mtljs.nativeKernel');
 type MarkedKernel = tf.KernelFunc & { [NATIVE]?: string };
@@ -329,6 +329,6 @@ export function registerNativeKernels(options: { log?: (msg: string) => void } =
   registerNativeAttentionKernels(addon);
   registerNativeSoftmaxCrossEntropyKernels(addon);
   registerNativeLayerNormKernels(addon);
-  registerNativeCnnGradKernels(addon);
+  registerNativeCnnBlockKernels(addon);
   return true;
 }

@@ -1,6 +1,6 @@
 /**
- * The native CNN-block gradients (src/engine/native/cnn-grads.ts): MaxPoolGrad of a 2×2 / stride-2
- * pool and MtlReluGrad, each against the cpu backend bit for bit (NaN equal to NaN, +0 distinct from
+ * The native CNN-block kernels (src/engine/native/cnn-block.ts): MaxPool and MaxPoolGrad of a 2×2 /
+ * stride-2 pool and MtlReluGrad, each against the cpu backend bit for bit (NaN equal to NaN, +0 distinct from
  * -0): ties (the first maximum in row-major window order gets the gradient), odd sizes (a row and a
  * column in no window), channel counts off the 8-lane vectors, NaN / -Infinity windows (handed to the
  * JavaScript scan), other geometries (left to it), the fused layers' relu gradient, the portable
@@ -12,7 +12,7 @@ import { initBackend } from '../../src/engine/backend.js';
 import { tf } from '../../src/engine/tf.js';
 import { buildNative } from '../../src/engine/native/build.js';
 import { loadNativeAddon, nativeKernelCalls, nativeStatus, registerNativeKernels, setNativeKernelsEnabled } from '../../src/engine/native/index.js';
-import { RELU_GRAD } from '../../src/engine/native/cnn-grads.js';
+import { RELU_GRAD } from '../../src/engine/native/cnn-block.js';
 import { fusedConv2d } from '../../src/engine/fused.js';
 import { expectNoLeaks, randn, runOn } from '../helpers/engine.js';
 
@@ -50,6 +50,45 @@ function poolGrad(x: tf.Tensor4D, pad: 'valid' | 'same' = 'valid', k = 2, s = 2)
   const dy = tf.sub(randn(y.shape, 99), 0.5);
   return tf.engine().runKernel('MaxPoolGrad', { dy, input: x, output: y }, { filterSize: k, strides: s, pad }) as tf.Tensor;
 }
+
+describe('native MaxPool (2×2, stride 2)', () => {
+  const pool = (x: tf.Tensor, pad: 'valid' | 'same' = 'valid', k = 2, s = 2) => tf.maxPool(x as tf.Tensor4D, k, s, pad);
+  for (const [i, shape] of [[2, 8, 8, 16], [3, 24, 24, 64], [2, 9, 7, 13], [1, 5, 6, 3]].entries()) {
+    it(`equals cpu bit for bit and runs natively: x [${shape}] (ties, zeros, NaN, -Infinity)`, async () => {
+      const special = () => {
+        const x = ties(shape, 80 + i).bufferSync();
+        x.set(NaN, 0, 0, 0, 0);
+        x.set(NaN, 0, 2, 2, shape[3]! - 1);
+        x.set(NaN, 0, 2, 3, shape[3]! - 1);
+        x.set(NaN, 0, 3, 2, shape[3]! - 1);
+        x.set(NaN, 0, 3, 3, shape[3]! - 1); // a window of NaN only: -Infinity
+        x.set(-Infinity, 0, 0, 1, 1);
+        return x.toTensor();
+      };
+      const before = calls('MaxPool');
+      await expectSameAsCpu(() => pool(randn(shape, 90 + i)), `no ties [${shape}]`);
+      await expectSameAsCpu(() => pool(special()), `ties and specials [${shape}]`);
+      expect(calls('MaxPool') - before).toBe(2);
+    });
+  }
+
+  it("other pools go to wasm's kernel ('same' on odd sizes, 3×3), still cpu's values", async () => {
+    const before = calls('MaxPool');
+    await expectSameAsCpu(() => pool(randn([2, 9, 7, 9], 95), 'same'), "'same', odd");
+    await expectSameAsCpu(() => pool(randn([2, 9, 9, 9], 96), 'valid', 3, 2), '3×3 stride 2');
+    expect(calls('MaxPool')).toBe(before);
+    const even = calls('MaxPool');
+    await expectSameAsCpu(() => pool(randn([2, 8, 6, 9], 97), 'same'), "'same', even");
+    expect(calls('MaxPool') - even).toBe(1);
+  });
+
+  it('the pool and its gradient together: tf.grad through maxPool equals cpu, no leaks', async () => {
+    const g = () => tf.grad((x: tf.Tensor) => tf.sum(tf.mul(pool(tf.relu(x)), randn([3, 12, 12, 64], 98))))(randn([3, 24, 24, 64], 99));
+    await expectSameAsCpu(g, 'grad of sum(w·maxPool(relu(x)))');
+    await tf.setBackend('wasm');
+    expectNoLeaks(() => tf.tidy(g));
+  });
+});
 
 describe('native MaxPoolGrad (2×2, stride 2)', () => {
   const shapes = [[2, 8, 8, 16], [3, 24, 24, 64], [2, 9, 7, 13], [1, 5, 6, 3], [2, 6, 6, 20]];
@@ -148,7 +187,7 @@ describe('native relu gradient', () => {
 });
 
 describe('portable code (no AVX2)', () => {
-  it('computes the same pool and relu gradients as the AVX2 code', () => {
+  it('computes the same pool, pool gradient and relu gradient as the AVX2 code', () => {
     // One script, run here (AVX2 where the CPU has it) and in a child process with MTL_NATIVE_NO_AVX2=1.
     const file = buildNative().path;
     const script = `
@@ -165,9 +204,11 @@ describe('portable code (no AVX2)', () => {
       const heap = new Uint8Array(f.buffer);
       const ok = k.maxPoolGrad2x2(heap, 0, 12 * n, 12 * n + 4 * m, 8 * n, B, H, W, C, OH, OW);
       const pool = Array.from(f.subarray(2 * n, 3 * n));
+      k.maxPool2x2(heap, 0, 12 * n, B, H, W, C, OH, OW);
+      const maxima = Array.from(f.subarray(3 * n, 3 * n + m));
       k.reluGrad(heap, 4 * n, 0, 8 * n, n);
       const relu = Array.from(f.subarray(2 * n, 3 * n));
-      console.log(JSON.stringify({ avx2: k.info().avx2, ok, pool, relu }));`;
+      console.log(JSON.stringify({ avx2: k.info().avx2, ok, pool, relu, maxima }));`;
     const run = (env: Record<string, string | undefined>) => {
       const res = spawnSync(process.execPath, ['-e', script], { env: { ...process.env, ...env }, encoding: 'utf8', timeout: 60_000 });
       expect(res.status, res.stderr).toBe(0);
@@ -180,6 +221,7 @@ describe('portable code (no AVX2)', () => {
     expect(here.ok).toBe(true);
     expect(portable.pool).toEqual(here.pool);
     expect(portable.relu).toEqual(here.relu);
+    expect(portable.maxima).toEqual(here.maxima);
     // Each window passes its gradient to exactly one position (sum of |dx| = sum of |dy| per image).
     expect(portable.pool.filter((v: number) => v !== 0).length).toBeGreaterThan(0);
   });
