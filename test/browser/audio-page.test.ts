@@ -5,8 +5,10 @@
  * the encoder's layers). A WAV file picked in the page gets the answers `mtl predict --audio`
  * (src/run/predict-audio.ts: Node, wasm backend) gives for the same file — transcript, intent (every
  * probability to 1e-5), sentiment, frame tokens and slots — for a 22.05 kHz mono file (resampled in the
- * page) and an 8 kHz stereo one (mixed down); a file that is not 16-bit PCM shows readWav's message. The
- * model is an untrained audio-hps with the spoken agent's four task kinds (the answers only have to agree).
+ * page) and an 8 kHz stereo one (mixed down); a file that is not 16-bit PCM shows readWav's message. A
+ * recording from the microphone (Chromium's fake capture device playing the spoken file) is answered as
+ * Node answers the same samples (AudioModel.predictSamples on the page's decoded recording). The model is
+ * an untrained audio-hps with the spoken agent's four task kinds (the answers only have to agree).
  * MTL_SCREENSHOTS=dir saves a screenshot of the page.
  */
 import { execFileSync } from 'node:child_process';
@@ -18,7 +20,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readWav } from '../../src/data/audio/wav.js';
 import { resample } from '../../src/data/audio/resample.js';
 import { initBackend } from '../../src/engine/backend.js';
-import { predictAudioFile, type AudioPrediction } from '../../src/run/predict-audio.js';
+import { AudioModel, predictAudioFile, type AudioPrediction } from '../../src/run/predict-audio.js';
 import { createServer } from '../../src/serve/server.js';
 import { saveUntrainedSpokenModel } from '../helpers/spoken-model.js';
 import { tmpDir } from '../serve/fixtures.js';
@@ -84,7 +86,7 @@ describe('the audio page of mtl serve --ui', () => {
     try {
       await page.goto(url);
       await page.waitForFunction(() => !(document.getElementById('wav') as HTMLInputElement).disabled || document.getElementById('status')!.classList.contains('error'), null, { timeout: 60_000 });
-      expect(await page.getByTestId('status').textContent()).toBe('pick a WAV file');
+      expect(await page.getByTestId('status').textContent()).toBe('pick a WAV file or record');
       expect(await page.evaluate(() => (window as any).audioModel.backend)).toBe('cpu');
       let worst = 0;
       for (const [what, file] of [['22.05 kHz mono', files.mono], ['8 kHz stereo', files.stereo]] as const) {
@@ -126,6 +128,49 @@ describe('the audio page of mtl serve --ui', () => {
     } finally {
       await page.close();
       await app.close();
+    }
+  });
+
+  it('a recording from the microphone (a fake capture device playing the file), stopped by the page when the model\'s T frames are full, is answered as Node answers its samples', async () => {
+    const mic = await launchChromium(undefined, ['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', `--use-file-for-fake-audio-capture=${files.mono}`]);
+    const app: FastifyInstance = await createServer(run, { ui: true });
+    const url = await app.listen({ port: 0, host: '127.0.0.1' });
+    const page = await mic.browser.newPage();
+    const errors = pageErrors(page);
+    const model = await AudioModel.load(run);
+    try {
+      await page.goto(url);
+      await page.waitForFunction(() => !(document.getElementById('record') as HTMLButtonElement).disabled, null, { timeout: 60_000 });
+      await page.getByTestId('record').click();
+      await page.waitForFunction(() => document.getElementById('record')!.classList.contains('on'), null, { timeout: 10_000 });
+      // The model reads 1.2 s (T = 120 frames): the page stops by itself then.
+      await page.waitForFunction(() => (window as any).lastPrediction !== undefined, null, { timeout: 30_000 });
+      const { prediction, recording } = await page.evaluate(() => {
+        const r = (window as any).lastRecording;
+        return { prediction: (window as any).lastPrediction, recording: { sampleRate: r.sampleRate, channels: r.channels, samples: Array.from(r.samples as Float32Array) } };
+      });
+      expect(prediction.error).toBeUndefined();
+      const samples = Float32Array.from(recording.samples);
+      const rms = Math.sqrt(samples.reduce((a, v) => a + v * v, 0) / samples.length);
+      expect(samples.length / recording.sampleRate).toBeGreaterThan(0.8);
+      expect(rms, 'the recording holds the spoken file, not silence').toBeGreaterThan(0.01);
+      const want = model.predictSamples(samples, recording.sampleRate, recording.channels);
+      expect(prediction.frames).toBe(want.frames);
+      expect(prediction.frames).toBeGreaterThan(50);
+      expect(prediction.tasks.transcript).toEqual(want.tasks.transcript);
+      expect(prediction.tasks.frame).toEqual(want.tasks.frame);
+      const [gi, wi] = [prediction.tasks.intent, want.tasks.intent] as Extract<AudioPrediction['tasks'][string], { kind: 'class' }>[];
+      expect(gi!.label).toBe(wi!.label);
+      for (const [k, p] of Object.entries(wi!.probabilities)) expect(Math.abs(gi!.probabilities[k]! - p)).toBeLessThanOrEqual(TOL);
+      expect(await page.getByTestId('status').textContent()).toMatch(/^recording: answered in \d+ ms$/);
+      expect(await page.getByTestId('record').textContent()).toBe('● Record');
+      expect(errors).toEqual([]);
+      console.log(`microphone: ${(samples.length / recording.sampleRate).toFixed(2)} s at ${recording.sampleRate} Hz, rms ${rms.toFixed(3)}, ${want.frames} frames; page = Node`);
+    } finally {
+      model.dispose();
+      await page.close();
+      await app.close();
+      await mic.close();
     }
   });
 });

@@ -23,8 +23,9 @@ export interface Chromium {
 /**
  * Starts headless Chromium; throws missingChromium() when it is not installed. playwright's launch() gives
  * every browser a fresh, empty profile of its own (a temporary --user-data-dir it deletes on close).
+ * `extraArgs`: more command-line switches (e.g. a fake microphone playing a file).
  */
-export async function launchChromium(executable = CHROMIUM): Promise<Chromium> {
+export async function launchChromium(executable = CHROMIUM, extraArgs: string[] = []): Promise<Chromium> {
   if (!fs.existsSync(executable)) throw new Error(missingChromium(executable));
   const browser = await chromium.launch({
     executablePath: executable,
@@ -32,6 +33,7 @@ export async function launchChromium(executable = CHROMIUM): Promise<Chromium> {
     args: [
       '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
       '--disable-background-networking', '--disable-component-update', '--disable-sync',
+      ...extraArgs,
     ],
   });
   return {

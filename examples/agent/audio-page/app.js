@@ -1,6 +1,8 @@
 // The spoken-agent page: loads the served audio model with the audio runtime (tfjs inside it) and
-// answers the WAV file picked, as `mtl predict <run> --audio file.wav` does. window.lastPrediction holds
-// the last answer object (tests read it).
+// answers the WAV file picked, as `mtl predict <run> --audio file.wav` does, or a recording from the
+// microphone (MediaRecorder, decoded by the page's AudioContext, channels averaged, at most as long as the
+// model reads). window.lastPrediction holds the last answer object, window.lastRecording the last
+// recording's mono samples and rate (tests read both).
 import { loadAudioModel } from './mtl/audio-runtime.js';
 
 const $ = (id) => document.getElementById(id);
@@ -45,27 +47,80 @@ try {
   window.audioModel = model;
   const input = $('wav');
   input.disabled = false;
-  setStatus('pick a WAV file');
-  input.addEventListener('change', async () => {
-    const file = input.files?.[0];
-    if (!file) return;
-    setStatus(`reading ${file.name}…`);
+  const answer = (label, predict, playUrl) => {
     try {
-      const bytes = new Uint8Array(await file.arrayBuffer());
       const t0 = performance.now();
-      const p = model.predictWav(bytes, file.name);
+      const p = predict();
       window.lastPrediction = p;
       render(p);
       const player = $('player');
-      player.src = URL.createObjectURL(file);
+      player.src = playUrl;
       player.hidden = false;
-      setStatus(`${file.name}: answered in ${(performance.now() - t0).toFixed(0)} ms`);
+      setStatus(`${label}: answered in ${(performance.now() - t0).toFixed(0)} ms`);
     } catch (e) {
       window.lastPrediction = { error: e.message };
       $('result').hidden = true;
       setStatus(e.message, true);
     }
+  };
+  input.addEventListener('change', async () => {
+    const file = input.files?.[0];
+    if (!file) return;
+    setStatus(`reading ${file.name}…`);
+    const bytes = new Uint8Array(await file.arrayBuffer());
+    answer(file.name, () => model.predictWav(bytes, file.name), URL.createObjectURL(file));
   });
+
+  // The microphone: record until Stop, or until the model's T frames are full.
+  const recordButton = $('record');
+  const maxSeconds = (m.maxFrames * m.features.hopMs) / 1000;
+  let recording = null;
+  const stopRecording = () => recording?.recorder.state === 'recording' && recording.recorder.stop();
+  if (navigator.mediaDevices?.getUserMedia && typeof MediaRecorder !== 'undefined') {
+    recordButton.disabled = false;
+    recordButton.addEventListener('click', async () => {
+      if (recording) return stopRecording();
+      try {
+        const stream = await navigator.mediaDevices.getUserMedia({ audio: true });
+        const recorder = new MediaRecorder(stream);
+        const chunks = [];
+        recorder.ondataavailable = (e) => chunks.push(e.data);
+        recorder.onstop = async () => {
+          clearTimeout(recording.timer);
+          stream.getTracks().forEach((t) => t.stop());
+          recording = null;
+          recordButton.classList.remove('on');
+          recordButton.textContent = '● Record';
+          const blob = new Blob(chunks, { type: recorder.mimeType });
+          try {
+            const ctx = new AudioContext();
+            const audio = await ctx.decodeAudioData(await blob.arrayBuffer());
+            await ctx.close();
+            const samples = new Float32Array(audio.length);
+            for (let c = 0; c < audio.numberOfChannels; c++) {
+              const d = audio.getChannelData(c);
+              for (let i = 0; i < d.length; i++) samples[i] += d[i] / audio.numberOfChannels;
+            }
+            window.lastRecording = { sampleRate: audio.sampleRate, channels: audio.numberOfChannels, samples };
+            answer('recording', () => model.predictSamples(samples, audio.sampleRate, audio.numberOfChannels), URL.createObjectURL(blob));
+          } catch (e) {
+            window.lastPrediction = { error: `the recording could not be decoded: ${e.message}` };
+            setStatus(window.lastPrediction.error, true);
+          }
+        };
+        recording = { recorder, timer: setTimeout(stopRecording, maxSeconds * 1000) };
+        recorder.start();
+        recordButton.classList.add('on');
+        recordButton.textContent = '■ Stop';
+        setStatus(`recording… (at most ${maxSeconds.toFixed(1)} s)`);
+      } catch (e) {
+        setStatus(`no microphone: ${e.message}`, true);
+      }
+    });
+  } else {
+    $('input-note').textContent += ' (this browser gives the page no microphone)';
+  }
+  setStatus(recordButton.disabled ? 'pick a WAV file' : 'pick a WAV file or record');
 } catch (e) {
   setStatus(`could not load the model: ${e.message}`, true);
   $('model-meta').textContent = 'no model';
