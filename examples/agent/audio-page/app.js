@@ -30,7 +30,7 @@ function render(p) {
     else if (a.kind === 'class') body = `<div class="answer" data-testid="answer-${esc(name)}">${esc(a.label)}</div>${bars(a.probabilities, a.label)}`;
     else if (a.kind === 'binary') body = `<div class="answer" data-testid="answer-${esc(name)}">${esc(a.label)}</div><div class="note">p(${esc(a.positiveLabel)}) = ${a.probability.toFixed(3)}</div>`;
     else if (a.kind === 'generated') {
-      body = `<div class="answer" data-testid="answer-${esc(name)}">${esc(a.text)}</div>`;
+      body = `<div class="answer" data-testid="answer-${esc(name)}">${esc(a.text)}</div>${a.text ? '' : '<div class="note">(nothing generated: the decoder ended at once)</div>'}`;
       if (a.frame?.slots.length) body += `<table class="slots"><tr><th>slot</th><th>value</th></tr>${a.frame.slots.map((s) => `<tr><td>${esc(s.type)}</td><td>${esc(s.value)}</td></tr>`).join('')}</table>`;
     } else body = `<div class="note">${a.values.map((v) => v.toFixed(4)).join(', ')}</div>`;
     parts.push(`<div class="task"><h3>${esc(name)}<small>${esc(a.kind)}</small></h3>${body}</div>`);
