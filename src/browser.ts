@@ -82,6 +82,8 @@ export { SPOKEN_CORPORA, SPOKEN_SPLITS, DEFAULT_VOICES, DEFAULT_SIZES, type Spok
 export { buildTextEncoder, type TextEncoderConfig, type TextEncoderContext, type BiGruEncoderConfig, type TransformerEncoderConfig } from './models/text/encoder.js';
 export { buildAudioEncoder, type AudioEncoderConfig, type AudioEncoderContext, type AudioConvConfig, type AudioSequenceConfig } from './models/audio/encoder.js';
 export { audioHardSharing, type AudioHpsConfig } from './models/audio-hps.js';
+export { AUDIO_STATE_FILE, audioState, parseAudioState, audioFeatures, writeAudioInput, type AudioState } from './data/audio/audio-state.js';
+export { AudioPredictor, audioAnswers, parseFrameTokens, type AudioPrediction, type AudioTaskAnswer } from './browser/audio-predict.js';
 export { fusionModel, buildFusionEncoder, type FusionConfig, type FusionMode, type FusionParts } from './models/fusion/model.js';
 export { resolveViews, type ViewSpecs, type ViewSpec } from './models/fusion/views.js';
 export { crossViewAttention, type CrossViewAttention, type CrossViewAttentionArgs, type FusionLayerArgs } from './models/fusion/layers.js';

@@ -33,6 +33,7 @@ export { ModelFileError } from './models/errors.js';
 export { loadTextState, saveTextState, type TextState, type TextSplit, type TextLoadOptions } from './data/text/state.js';
 export { loadSpokenCorpus, loadSpokenSplits, ensureSpokenCorpus, readSpokenSplit, type SpokenCorpusOptions, type SpokenCorpusInfo } from './data/node/speech-corpus.js';
 export { SpeechSynthesisError, SpeechSynthesizerMissingError } from './data/node/speech-espeak.js';
+export { AudioModel, predictAudioFile, resolveAudioModelDir, readAudioState, formatAudioPrediction } from './run/predict-audio.js';
 
 export { Trainer, type TrainerOptions } from './train/node/trainer.js';
 // The core Trainer (mtljs/browser's Trainer), which the Node one extends: callbacks receive it.
