@@ -11,6 +11,7 @@
  *   npm run bench [-- --json] [--seconds N] [--torch-seconds N] [--backend wasm|cpu|tensorflow]
  *                 [--models mlp,cnn,text_bigru,text_transformer] [--methods ew,pcgrad,pcgrad@rep]
  *                 [--samples N] [--sentences N] [--torch-threads default,2,1] [--torch-method-threads ew-best|all]
+ *                 [--repeats N]
  *
  * Without --methods, the image models run ew, pcgrad and pcgrad@rep and the text models ew only;
  * --methods applies the methods given to every model (both sides implement them for the text models too).
@@ -28,6 +29,11 @@
  * PyTorch times ew at every --torch-threads setting and, by default (--torch-method-threads ew-best),
  * the other methods only at the setting that won ew for that model (the same threads on both sides of
  * its step-time ratio, and a third of the trials); `all` tries every setting for every method.
+ *
+ * --repeats N: the whole measurement N times, the two sides taking turns (mtljs rows, PyTorch, mtljs rows,
+ * …), and each figure the median run of its row (the lower middle for even N: a real run, whose steps, RSS
+ * and losses are shown with it), with the range of the N runs. On a small shared machine one run of either
+ * side can be far off (PyTorch's CNN PCGrad: 0.86× to 4.6× its EW step across runs); the median is not.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -43,16 +49,19 @@ import {
   BENCH_METHOD_DESCRIBE, BENCH_METHODS, BENCH_MODELS, benchRate, benchSpec, defaultBenchMethods, isTextBenchModel, parseChoiceList,
   type BenchMethod, type BenchModel, type BenchModelName, type BenchUnit,
 } from './spec.js';
+import { medianRun } from './median-run.js';
 import { loadTextBenchData, type TextBenchData } from './text-data.js';
 
 const USAGE = `usage: npm run bench -- [--json] [--seconds N] [--torch-seconds N] [--backend wasm|cpu|tensorflow]
                        [--models mlp,cnn,text_bigru,text_transformer] [--methods ew,pcgrad,pcgrad@rep]
                        [--samples N] [--sentences N] [--torch-threads default,2,1] [--torch-method-threads ew-best|all] [--in-process]
+                       [--repeats N]
   models: mlp, cnn (MNIST; steps/s), text_bigru, text_transformer (SNIPS intent + slots; sentences/s = steps/s x 64);
           default: all four
   methods: default ew, pcgrad, pcgrad@rep for mlp and cnn and ew for the text models; --methods applies to every model
   --samples: MNIST training samples (default 4096); --sentences: SNIPS training sentences, full batches of 64 (default: all)
-  --in-process: every mtljs row in the bench's own process (default: each in its own, as PyTorch's are)`;
+  --in-process: every mtljs row in the bench's own process (default: each in its own, as PyTorch's are)
+  --repeats N: measure everything N times, the sides taking turns; each figure is its row's median run (range shown)`;
 
 interface Args {
   /** Every mtljs row in this process (the default runs each in its own, as PyTorch's settings are). */
@@ -69,6 +78,8 @@ interface Args {
   sentences?: number;
   torchThreads: string;
   torchMethodThreads: 'ew-best' | 'all';
+  /** Whole measurements, the sides taking turns; figures are each row's median run. */
+  repeats: number;
 }
 
 function positive(name: string, v: string | undefined, fallback: number): number {
@@ -93,6 +104,7 @@ function parse(argv: string[]): Args {
       sentences: { type: 'string' },
       'torch-threads': { type: 'string' },
       'torch-method-threads': { type: 'string' },
+      repeats: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -123,8 +135,16 @@ function parse(argv: string[]): Args {
     sentences: values.sentences === undefined ? undefined : Math.floor(positive('sentences', values.sentences, 0)),
     torchThreads,
     torchMethodThreads,
+    repeats: repeatsOf(values.repeats),
   };
 }
+
+function repeatsOf(v: string | undefined): number {
+  const n = positive('repeats', v, 1);
+  if (!Number.isInteger(n)) throw new Error(`--repeats must be a whole number, got "${v}"`);
+  return n;
+}
+
 
 const log = (msg: string) => process.stderr.write(`[bench] ${msg}\n`);
 const errMsg = (e: unknown) => (e instanceof Error ? e.message : String(e)).split('\n')[0];
@@ -132,6 +152,12 @@ const errMsg = (e: unknown) => (e instanceof Error ? e.message : String(e)).spli
 function fmtSps(v: number | null | undefined): string {
   if (v == null) return '—';
   return v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2);
+}
+
+/** " (min–max)" of a row's runs, when there are several. */
+function range(rates: readonly number[]): string {
+  if (rates.length < 2) return '';
+  return ` (${fmtSps(Math.min(...rates))}–${fmtSps(Math.max(...rates))})`;
 }
 
 function fmtRatio(v: number | null): string {
@@ -157,6 +183,9 @@ interface Row {
   mtljsError?: string;
   torch: TorchModelResult | null;
   torchError?: string;
+  /** Every repeat's result (the figures above are their median runs). */
+  mtljsRuns: MeasureResult[];
+  torchRuns: TorchModelResult[];
 }
 
 /** The methods a model runs: --methods when given, else the model's defaults. */
@@ -167,7 +196,7 @@ function methodsOf(args: Args, model: BenchModelName): BenchMethod[] {
 async function main(): Promise<void> {
   const args = parse(process.argv.slice(2));
   const rows: Row[] = args.models.flatMap((model) => methodsOf(args, model).map((method) => ({
-    model, method, unit: benchSpec(model).unit, mtljs: null, torch: null,
+    model, method, unit: benchSpec(model).unit, mtljs: null, torch: null, mtljsRuns: [], torchRuns: [],
   })));
   const rowOf = (model: BenchModelName, method: BenchMethod) => rows.find((r) => r.model === model && r.method === method);
   const allMethods = BENCH_METHODS.filter((m) => rows.some((r) => r.method === m));
@@ -238,13 +267,14 @@ async function main(): Promise<void> {
       // the row itself reports the error
     }
   }
-  if (backend) {
+  const repeatLabel = (rep: number) => (args.repeats > 1 ? ` [run ${rep + 1}/${args.repeats}]` : '');
+  const measureMtljsRows = (rep: number) => {
     for (const row of runnable) {
       const label = `${row.model} ${row.method}`;
-      log(`mtljs ${label} on ${backend}: ${args.seconds} s`);
+      log(`mtljs ${label} on ${backend}: ${args.seconds} s${repeatLabel(rep)}`);
       try {
-        row.mtljs = measure(row.model, row.method, args.seconds);
-        const m = row.mtljs;
+        const m = measure(row.model, row.method, args.seconds);
+        row.mtljsRuns.push(m);
         const rate = row.unit === 'steps/s' ? '' : `, ${fmtSps(benchRate(row.model, m.stepsPerSec))} ${row.unit}`;
         log(`  ${fmtSps(m.stepsPerSec)} steps/s${rate} (${m.steps} steps in ${m.seconds.toFixed(1)} s after ${m.warmupSteps} warm-up steps; loss ${m.firstLoss.toFixed(3)} at the first step, ${m.lastLoss.toFixed(3)} after the last)`);
         if (m.tensorsEnd > m.tensorsStart) {
@@ -257,26 +287,24 @@ async function main(): Promise<void> {
         log(`  failed: ${row.mtljsError}`);
       }
     }
-  }
-
-  if (rowDir) fs.rmSync(rowDir, { recursive: true, force: true });
+  };
 
   // PyTorch: one torch_bench.py run per group of models that share a method list (the image models'
   // three methods, the text models' ew by default).
-  let torch: TorchResult | null = null;
+  let torch = null as TorchResult | null; // (assigned in measureTorch: no narrowing to null)
   const py = findTorchPython();
   const nonEw = allMethods.filter((m) => m !== 'ew');
   const torchPolicy = !nonEw.length ? ''
     : args.torchMethodThreads === 'all' || !allMethods.includes('ew') ? `; ${nonEw.join(', ')} at every setting`
       : `; ${nonEw.join(', ')} only at ew's best setting per model`;
   const torchRows = rows.filter((r) => !r.torchError);
+  let torchDir: string | null = null;
+  const groups = new Map<string, { models: BenchModelName[]; methods: BenchMethod[] }>();
   if ('error' in py) {
     notes.push(PYTORCH_MISSING);
     log(`${PYTORCH_MISSING}: ${py.error}`);
     rows.forEach((r) => { r.torchError = 'not available'; });
   } else if (torchRows.length) {
-    log(`PyTorch ${py.torch} (${py.python}): ${args.torchSeconds} s per thread setting (${args.torchThreads}) per model and method${torchPolicy}`);
-    const groups = new Map<string, { models: BenchModelName[]; methods: BenchMethod[] }>();
     for (const model of args.models) {
       if (!torchRows.some((r) => r.model === model)) continue;
       const methods = methodsOf(args, model);
@@ -285,48 +313,66 @@ async function main(): Promise<void> {
       g.models.push(model);
       groups.set(key, g);
     }
-    let dir: string | null = null;
     try {
-      dir = writeTorchData({
+      torchDir = writeTorchData({
         mnist: torchRows.some((r) => !isTextBenchModel(r.model)) ? flat ?? undefined : undefined,
         snips: torchRows.some((r) => isTextBenchModel(r.model)) ? text ?? undefined : undefined,
       });
-      for (const g of groups.values()) {
-        try {
-          const res = runTorchBench(py.python, {
-            models: g.models, methods: g.methods, seconds: args.torchSeconds, dataDir: dir,
-            threads: args.torchThreads, methodThreads: args.torchMethodThreads,
-          });
-          if (!torch) torch = { ...res, models: {} };
-          torch.blas ??= res.blas;
-          Object.assign(torch.models, res.models);
-        } catch (e) {
-          const why = errMsg(e);
-          notes.push(`PyTorch reference failed for ${g.models.join(', ')}: ${why}`);
-          rows.filter((r) => g.models.includes(r.model)).forEach((r) => { r.torchError = why; });
-        }
-      }
     } catch (e) {
       const why = errMsg(e);
       notes.push(`PyTorch reference failed: ${why}`);
       torchRows.forEach((r) => { r.torchError = why; });
-    } finally {
-      if (dir) fs.rmSync(dir, { recursive: true, force: true });
     }
-    if (torch?.blas === 'reference') {
-      notes.push(REFERENCE_BLAS_WARNING);
-      log(REFERENCE_BLAS_WARNING);
-    }
-    for (const row of rows) {
-      if (row.torchError) continue;
-      const t = torch?.models[row.model]?.[row.method];
-      row.torch = t ?? null;
-      if (!t || t.stepsPerSec == null) row.torchError = t?.trials.map((x) => x.error).filter(Boolean).join('; ') || 'no result';
-      if (t) {
-        const loss = t.lastLoss != null ? ` (loss ${t.firstLoss != null ? `${t.firstLoss.toFixed(3)} at the first step, ` : ''}${t.lastLoss.toFixed(3)} after the last)` : '';
-        log(`  ${row.model} ${row.method}: ${t.trials.map((x) => `${x.threads}: ${x.stepsPerSec == null ? `failed (${x.error})` : fmtSps(benchRate(row.model, x.stepsPerSec))}`).join(', ')} ${row.unit}${loss}`);
+  }
+  const measureTorch = (rep: number) => {
+    if ('error' in py || !torchDir) return;
+    log(`PyTorch ${py.torch} (${py.python}): ${args.torchSeconds} s per thread setting (${args.torchThreads}) per model and method${torchPolicy}${repeatLabel(rep)}`);
+    let run: TorchResult | null = null;
+    for (const g of groups.values()) {
+      try {
+        const res = runTorchBench(py.python, {
+          models: g.models, methods: g.methods, seconds: args.torchSeconds, dataDir: torchDir,
+          threads: args.torchThreads, methodThreads: args.torchMethodThreads,
+        });
+        if (!run) run = { ...res, models: {} };
+        run.blas ??= res.blas;
+        Object.assign(run.models, res.models);
+      } catch (e) {
+        const why = errMsg(e);
+        notes.push(`PyTorch reference failed for ${g.models.join(', ')}${repeatLabel(rep)}: ${why}`);
+        rows.filter((r) => g.models.includes(r.model)).forEach((r) => { r.torchError = why; });
       }
     }
+    if (!run) return;
+    if (!torch) torch = { ...run, models: {} };
+    torch.blas ??= run.blas;
+    for (const row of rows) {
+      const t = run.models[row.model]?.[row.method];
+      if (!t) continue;
+      if (t.stepsPerSec != null) row.torchRuns.push(t);
+      else row.torchError = t.trials.map((x) => x.error).filter(Boolean).join('; ') || 'no result';
+      const loss = t.lastLoss != null ? ` (loss ${t.firstLoss != null ? `${t.firstLoss.toFixed(3)} at the first step, ` : ''}${t.lastLoss.toFixed(3)} after the last)` : '';
+      log(`  ${row.model} ${row.method}: ${t.trials.map((x) => `${x.threads}: ${x.stepsPerSec == null ? `failed (${x.error})` : fmtSps(benchRate(row.model, x.stepsPerSec))}`).join(', ')} ${row.unit}${loss}`);
+    }
+  };
+
+  // mtljs first, then PyTorch, never both at once (they would share the cores); with --repeats, in turns.
+  for (let rep = 0; rep < args.repeats; rep++) {
+    if (backend) measureMtljsRows(rep);
+    measureTorch(rep);
+  }
+  if (rowDir) fs.rmSync(rowDir, { recursive: true, force: true });
+  if (torchDir) fs.rmSync(torchDir, { recursive: true, force: true });
+  if (torch?.blas === 'reference') {
+    notes.push(REFERENCE_BLAS_WARNING);
+    log(REFERENCE_BLAS_WARNING);
+  }
+  for (const row of rows) {
+    row.mtljs = medianRun(row.mtljsRuns, (m) => m.stepsPerSec);
+    row.torch = medianRun(row.torchRuns, (t) => t.stepsPerSec);
+    if (row.torch) delete row.torchError;
+    else if (!row.torchError && !('error' in py) && torchRows.includes(row)) row.torchError = 'no result';
+    if (row.mtljs && row.mtljsRuns.length === args.repeats) delete row.mtljsError;
   }
 
   // The table: every figure in its row's unit (steps/s, or sentences/s for the text models).
@@ -334,7 +380,8 @@ async function main(): Promise<void> {
   const data: string[] = [];
   if (flat) data.push(`${flat.n} MNIST samples`);
   if (text) data.push(`${text.dataset.n} SNIPS training sentences (${text.batches} batches of ${text.batchSize}, mean longest sentence per batch ${text.meanBatchLength.toFixed(1)} tokens)`);
-  out.push(`mtljs bench: backend ${backend ?? 'none'}, ${args.seconds} s timed per model and method (PyTorch ${torch ? `${torch.torch}, ${torch.blas ?? 'unknown'} BLAS` : 'n/a'}: ${args.torchSeconds} s per thread setting, best shown${torchPolicy}), ${os.cpus().length} CPUs, ${data.join('; ') || 'no data'}`);
+  const runs = args.repeats > 1 ? `, each figure the median of ${args.repeats} runs (the two sides in turns; the range in brackets)` : '';
+  out.push(`mtljs bench: backend ${backend ?? 'none'}${runs}, ${args.seconds} s timed per model and method (PyTorch ${torch ? `${torch.torch}, ${torch.blas ?? 'unknown'} BLAS` : 'n/a'}: ${args.torchSeconds} s per thread setting, best shown${torchPolicy}), ${os.cpus().length} CPUs, ${data.join('; ') || 'no data'}`);
   out.push('');
   out.push('| model | method | unit | mtljs | PyTorch (threads) | ratio (mtljs/PyTorch) | peak RSS mtljs / PyTorch |');
   out.push('|---|---|---|---|---|---|---|');
@@ -346,8 +393,10 @@ async function main(): Promise<void> {
     const ew = rowOf(row.model, 'ew');
     const mVsEw = vsEw(ew?.mtljs?.stepsPerSec, row.mtljs?.stepsPerSec);
     const tVsEw = vsEw(ew?.torch?.stepsPerSec, row.torch?.stepsPerSec);
-    const mCell = m != null ? fmtSps(m) : `— (${row.mtljsError ?? 'not run'})`;
-    const tCell = t != null ? `${fmtSps(t)} (${threadsLabel(row.torch!)})` : `— (${row.torchError ?? 'not run'})`;
+    const mRates = row.mtljsRuns.map((r) => benchRate(row.model, r.stepsPerSec));
+    const tRates = row.torchRuns.map((r) => benchRate(row.model, r.stepsPerSec)).filter((v): v is number => v != null);
+    const mCell = m != null ? `${fmtSps(m)}${range(mRates)}` : `— (${row.mtljsError ?? 'not run'})`;
+    const tCell = t != null ? `${fmtSps(t)}${range(tRates)} (${threadsLabel(row.torch!)})` : `— (${row.torchError ?? 'not run'})`;
     const rss = `${row.mtljs ? `${row.mtljs.peakRssMB.toFixed(0)} MB` : '—'} / ${row.torch?.peakRssMB != null ? `${row.torch.peakRssMB.toFixed(0)} MB` : '—'}`;
     out.push(`| ${row.model} | ${row.method} | ${row.unit} | ${mCell} | ${tCell} | ${fmtRatio(ratio)} | ${rss} |`);
     const perModel = (json[row.model] ??= {}) as Record<string, unknown>;
@@ -360,6 +409,7 @@ async function main(): Promise<void> {
       pytorchStepTimeVsEw: tVsEw,
       pytorchThreads: row.torch?.threads == null ? null : row.torch.threads === 'default' ? 'default' : Number(row.torch.threads),
       pytorchNumThreads: row.torch?.numThreads ?? null,
+      ...(args.repeats > 1 ? { mtljsRuns: mRates, pytorchRuns: tRates } : {}),
       pytorchTrials: row.torch ? Object.fromEntries(row.torch.trials.map((x) => [x.threads, benchRate(row.model, x.stepsPerSec)])) : null,
       rssMB: row.mtljs ? Math.round(row.mtljs.peakRssMB) : null,
       pytorchRssMB: row.torch?.peakRssMB != null ? Math.round(row.torch.peakRssMB) : null,
@@ -411,6 +461,7 @@ async function main(): Promise<void> {
     json.seconds = args.seconds;
     json.torchSeconds = args.torchSeconds;
     json.torchMethodThreads = args.torchMethodThreads;
+    json.repeats = args.repeats;
     json.torch = torch?.torch ?? null;
     json.python = torch?.python ?? null;
     json.pytorchBlas = torch?.blas ?? null;

@@ -10,6 +10,7 @@ import { measureMtljs, textSetup } from '../../bench/mtljs.js';
 import { findTorchPython, writeTorchData } from '../../bench/pytorch.js';
 import { BENCH_MODELS, benchRate, defaultBenchMethods, parseChoiceList } from '../../bench/spec.js';
 import { loadTextBenchData, sentenceLengths, type TextBenchData } from '../../bench/text-data.js';
+import { medianRun } from '../../bench/median-run.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const torchPython = findTorchPython();
@@ -213,4 +214,34 @@ describe('npm run bench: the text models', () => {
       expect(r.pytorchLoss!).toBeLessThan(r.pytorchFirstLoss!);
     }
   });
+});
+
+describe('npm run bench --repeats', () => {
+  it('medianRun: the middle run by rate (lower middle for an even count), failed runs left out', () => {
+    const runs = [{ r: 5 }, { r: 1 }, { r: null }, { r: 3 }, { r: 9 }];
+    expect(medianRun(runs, (x) => x.r)).toEqual({ r: 3 }); // 1, 3, 5, 9 → the lower middle of four
+    expect(medianRun(runs.slice(0, 2), (x) => x.r)).toEqual({ r: 1 });
+    expect(medianRun([{ r: 2 }, { r: 7 }, { r: 4 }], (x) => x.r)).toEqual({ r: 4 });
+    expect(medianRun([{ r: null }], (x) => x.r)).toBeNull();
+  });
+
+  it.skipIf(!hasTorch)('three runs with the sides in turns: each figure is its row\'s median run, the runs and their range shown', () => {
+    const tsx = path.join(root, 'node_modules/tsx/dist/cli.mjs');
+    const r = spawnSync(process.execPath, [tsx, path.join(root, 'bench/run.ts'), '--models', 'mlp', '--methods', 'ew', '--seconds', '0.4',
+      '--torch-seconds', '0.3', '--torch-threads', '1', '--samples', '512', '--repeats', '3', '--json'], { cwd: root, encoding: 'utf8', timeout: 240_000 });
+    expect(r.status, r.stderr).toBe(0);
+    const json = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as Record<string, unknown>;
+    expect(json.repeats).toBe(3);
+    const row = (json.mlp as Record<string, { mtljs: number; pytorch: number; mtljsRuns: number[]; pytorchRuns: number[]; ratio: number }>).ew!;
+    expect(row.mtljsRuns).toHaveLength(3);
+    expect(row.pytorchRuns).toHaveLength(3);
+    expect(row.mtljs).toBe([...row.mtljsRuns].sort((a, b) => a - b)[1]);
+    expect(row.pytorch).toBe([...row.pytorchRuns].sort((a, b) => a - b)[1]);
+    expect(row.ratio).toBeCloseTo(row.mtljs / row.pytorch, 10);
+    expect(r.stdout).toMatch(/each figure the median of 3 runs/);
+    expect(r.stdout).toMatch(/\| mlp \| ew \| steps\/s \| [\d.]+ \([\d.]+–[\d.]+\) \| [\d.]+ \([\d.]+–[\d.]+\) \(set_num_threads\(1\)\)/);
+    // The sides took turns: mtljs, PyTorch, mtljs, PyTorch, mtljs, PyTorch.
+    const turns = r.stderr.split('\n').filter((l) => /^\[bench\] (mtljs mlp ew|PyTorch )/.test(l)).map((l) => (l.includes('PyTorch') ? 'P' : 'm')).join('');
+    expect(turns).toBe('mPmPmP');
+  }, 300_000);
 });
