@@ -31,7 +31,7 @@ export function fusedOpsUsable(): boolean {
 /** dy where the relu let its input through, else 0: tfjs's relu gradient, read from the output (y > 0 ⇔ x > 0). */
 function activationGrad(dy: tf.Tensor, y: tf.Tensor | undefined, activation: FusedActivation): tf.Tensor {
   if (activation !== 'relu') return dy;
-  // One native pass on wasm (src/engine/native/cnn-grads.ts), the same values as the composed ops.
+  // One native pass on wasm (src/engine/native/cnn-block.ts), the same values as the composed ops.
   if (nativeReluGradUsable()) return tf.engine().runKernel(RELU_GRAD, { dy, y: y! }) as tf.Tensor;
   return tf.mul(dy, tf.step(y!));
 }
