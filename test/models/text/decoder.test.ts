@@ -52,6 +52,18 @@ const matvec = (x: number[], W: { v: number[]; shape: number[] }) => {
 };
 const sig = (x: number) => 1 / (1 + Math.exp(-x));
 
+/** Σ −log p(label) over every labelled step of every row (NaN = no label), by handLogProbs; `each` sees each row's log-probabilities. */
+function handNllSum(dec: AttentionDecoderLayer, mem: number[][][], labels: number[][], each?: (lp: number[][], b: number) => void): number {
+  let sum = 0;
+  labels.forEach((row, b) => {
+    const target = row.filter((v) => !Number.isNaN(v));
+    const lp = handLogProbs(dec, mem[b]!, target);
+    target.forEach((v, t) => { sum -= lp[t]![v]!; });
+    each?.(lp, b);
+  });
+  return sum;
+}
+
 /** log p(y_t | y_<t, memory) of one example, by the header's equations in float64 (independent of the layer's tf code). */
 function handLogProbs(dec: AttentionDecoderLayer, raw: number[][], target: number[]): number[][] {
   const w = weightsOf(dec);
@@ -121,13 +133,7 @@ describe('attention decoder: teacher forcing', () => {
     const loss = task.loss(out, y, mask).dataSync()[0]!;
     const mem = memory.arraySync() as number[][][];
     // Hand: ℓ = (−log p(a) − log p(c|a) − log p(eos|a c) − log p(b) − log p(eos|b)) / 5.
-    let sum = 0;
-    labels.forEach((row, b) => {
-      const target = row.filter((v) => !Number.isNaN(v));
-      const lp = handLogProbs(dec, mem[b]!, target);
-      target.forEach((v, t) => { sum -= lp[t]![v]!; });
-    });
-    expect(loss).toBeCloseTo(sum / 5, 4);
+    expect(loss).toBeCloseTo(handNllSum(dec, mem, labels) / 5, 4);
     tf.dispose([memory, y, mask, out]);
     model.dispose();
   });
@@ -146,11 +152,7 @@ describe('attention decoder: teacher forcing', () => {
     const out = model.apply(memory, { training: true }) as tf.Tensor;
     const loss = task.loss(out, y, mask).dataSync()[0]!;
     const mem = memory.arraySync() as number[][][];
-    let sum = 0;
-    labels.forEach((row, b) => {
-      const target = row.filter((v) => !Number.isNaN(v));
-      const lp = handLogProbs(dec, mem[b]!, target);
-      target.forEach((v, t) => { sum -= lp[t]![v]!; });
+    const sum = handNllSum(dec, mem, labels, (lp, b) => {
       // Row 1's memory position 2 is padding: its copy token is never likely.
       if (b === 1) lp.forEach((step) => expect(step[8]!).toBeLessThan(-1e6));
     });
